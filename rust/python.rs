@@ -1,0 +1,635 @@
+//! The Python module `langchain_echo._core`: the only file that knows about Python.
+//!
+//! Text crosses the boundary as generalized UTF-8 (see [`crate::graphemes`]): a `str` is read
+//! through its cached UTF-8 form where it has one, and through Python's `"surrogatepass"` codec
+//! where it holds lone surrogates, so nothing a user passes in is altered. Long non-ASCII strings
+//! are read in growing windows, so that echoing the first graphemes of a 100 MB prompt neither
+//! encodes nor copies the rest of it.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple};
+
+use crate::graphemes::{self as seg, UNICODE_VERSION};
+use crate::shaper::{self, Finish, Options, Shaper, StopMode};
+use crate::stops::StopSet;
+
+/// Strings up to this many code points are converted to UTF-8 whole; longer ones only if ASCII
+/// (where CPython's UTF-8 form is the string's own storage, so conversion is free).
+const WHOLE_LIMIT: usize = 1 << 14;
+/// Window sizes (bytes or code points) for reading a source piece by piece: small first, so a
+/// short prefix stays cheap, then doubling, so a long read stays linear.
+const FIRST_WINDOW: usize = 256;
+const MAX_WINDOW: usize = 1 << 16;
+
+// ---------------------------------------------------------------------------------------------
+// Text in and out
+
+/// The generalized UTF-8 bytes of a `str`: borrowed where CPython has (or can make) its UTF-8
+/// form, encoded with `"surrogatepass"` where the string holds lone surrogates.
+fn text_bytes<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
+    match text.to_str() {
+        Ok(s) => Ok(Cow::Borrowed(s.as_bytes())),
+        Err(_) => {
+            let py = text.py();
+            let encoded = text.call_method1(
+                intern!(py, "encode"),
+                (intern!(py, "utf-8"), intern!(py, "surrogatepass")),
+            )?;
+            Ok(Cow::Owned(encoded.cast::<PyBytes>()?.as_bytes().to_vec()))
+        }
+    }
+}
+
+/// A `str` from generalized UTF-8 bytes.
+fn py_text<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(PyString::new(py, s)),
+        Err(_) => Ok(PyBytes::new(py, bytes)
+            .call_method1(
+                intern!(py, "decode"),
+                (intern!(py, "utf-8"), intern!(py, "surrogatepass")),
+            )?
+            .cast_into::<PyString>()?),
+    }
+}
+
+/// Where a [`Source`] reads from.
+#[derive(Clone, Copy, Debug)]
+enum Cursor {
+    /// The string's whole UTF-8 form is at hand: windows are byte ranges of it.
+    Bytes { pos: usize, len: usize },
+    /// A long non-ASCII string, or one with lone surrogates: windows are code-point slices.
+    CodePoints { pos: usize, len: usize },
+}
+
+/// A `str` read in windows that grow, so that reading its start does not convert all of it.
+struct Source {
+    text: Py<PyString>,
+    cursor: Cursor,
+    window: usize,
+}
+
+impl Source {
+    fn new(text: &Bound<'_, PyString>) -> PyResult<Self> {
+        Ok(Self {
+            text: text.clone().unbind(),
+            cursor: cursor_for(text)?,
+            window: FIRST_WINDOW,
+        })
+    }
+
+    /// Passes the next window to `f`; returns false once the text is exhausted.
+    fn next_window<R>(
+        &mut self,
+        py: Python<'_>,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> PyResult<Option<R>> {
+        let text = self.text.bind(py);
+        let window = self.window;
+        self.window = (window * 2).min(MAX_WINDOW);
+        match &mut self.cursor {
+            Cursor::Bytes { pos, len } => {
+                if *pos >= *len {
+                    return Ok(None);
+                }
+                let s = text.to_str()?;
+                let mut end = (*pos + window).min(*len);
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let r = f(&s.as_bytes()[*pos..end]);
+                *pos = end;
+                Ok(Some(r))
+            }
+            Cursor::CodePoints { pos, len } => {
+                if *pos >= *len {
+                    return Ok(None);
+                }
+                let end = (*pos + window).min(*len);
+                let slice = PySlice::new(py, *pos as isize, end as isize, 1);
+                let piece = text.get_item(slice)?.cast_into::<PyString>()?;
+                let r = f(&text_bytes(&piece)?);
+                *pos = end;
+                Ok(Some(r))
+            }
+        }
+    }
+}
+
+fn cursor_for(text: &Bound<'_, PyString>) -> PyResult<Cursor> {
+    let len = text.code_point_len()?;
+    let whole = len <= WHOLE_LIMIT
+        || text
+            .call_method0(intern!(text.py(), "isascii"))?
+            .is_truthy()?;
+    if whole {
+        if let Ok(s) = text.to_str() {
+            return Ok(Cursor::Bytes {
+                pos: 0,
+                len: s.len(),
+            });
+        }
+    }
+    Ok(Cursor::CodePoints { pos: 0, len })
+}
+
+/// Runs `shaper` over all of `text` (or until it is done), passing each chunk to `out`.
+fn run_shaper(
+    py: Python<'_>,
+    text: &Bound<'_, PyString>,
+    shaper: &mut Shaper,
+    mut out: impl FnMut(&[u8]),
+) -> PyResult<()> {
+    let mut source = Source::new(text)?;
+    while !shaper.is_done() {
+        if source
+            .next_window(py, |w| shaper.feed(w, &mut out))?
+            .is_none()
+        {
+            shaper.finish(&mut out);
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+fn value_error(field: &str, value: &Bound<'_, PyAny>, why: &str) -> PyErr {
+    let shown = value
+        .repr()
+        .map_or_else(|_| "<unprintable>".to_owned(), |r| r.to_string());
+    let type_name = value
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    PyValueError::new_err(format!("{field} {why}, got {shown} ({type_name})"))
+}
+
+/// A non-negative `int` (not a `bool`), or `None`.
+fn count_arg(field: &str, value: Option<&Bound<'_, PyAny>>, min: usize) -> PyResult<Option<usize>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    let why = if min == 0 {
+        "must be a non-negative int or None"
+    } else {
+        "must be a positive int or None"
+    };
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(value_error(field, value, why));
+    }
+    match value.extract::<i128>() {
+        Ok(v) if v >= min as i128 => Ok(Some(usize::try_from(v).unwrap_or(usize::MAX))),
+        _ => Err(value_error(field, value, why)),
+    }
+}
+
+fn mode_arg(value: &str) -> PyResult<StopMode> {
+    match value {
+        "include" => Ok(StopMode::Include),
+        "exclude" => Ok(StopMode::Exclude),
+        other => Err(PyValueError::new_err(format!(
+            "stop_mode must be 'include' or 'exclude', got {other:?}"
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// StopSet
+
+/// A compiled, immutable set of stop sequences, shared by every call that uses it.
+#[pyclass(frozen, module = "langchain_echo._core", name = "StopSet")]
+struct PyStopSet {
+    set: Arc<StopSet>,
+    stops: Vec<Py<PyString>>,
+}
+
+#[pymethods]
+impl PyStopSet {
+    #[new]
+    fn new(stop: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let stops: Vec<Bound<'_, PyString>> = if let Ok(one) = stop.cast::<PyString>() {
+            vec![one.clone()]
+        } else {
+            let mut stops = Vec::new();
+            let iter = stop.try_iter().map_err(|_| {
+                value_error("stop", stop, "must be a string, a list of strings or None")
+            })?;
+            for (i, item) in iter.enumerate() {
+                let item = item?;
+                match item.cast_into::<PyString>() {
+                    Ok(s) => stops.push(s),
+                    Err(e) => {
+                        return Err(value_error(
+                            &format!("stop[{i}]"),
+                            e.into_inner().as_any(),
+                            "must be a string",
+                        ))
+                    }
+                }
+            }
+            stops
+        };
+        let bytes: Vec<Cow<'_, [u8]>> = stops.iter().map(text_bytes).collect::<PyResult<_>>()?;
+        if let Some(i) = bytes.iter().position(|b| b.is_empty()) {
+            return Err(PyValueError::new_err(format!(
+                "stop[{i}] is an empty string; stop sequences must be non-empty"
+            )));
+        }
+        if bytes.is_empty() {
+            return Err(PyValueError::new_err(
+                "stop is an empty list; pass None for no stop sequences",
+            ));
+        }
+        let set = StopSet::new(&bytes).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(Self {
+            set: Arc::new(set),
+            stops: stops.into_iter().map(Bound::unbind).collect(),
+        })
+    }
+
+    /// The stop sequences, in the order given.
+    #[getter]
+    fn stops<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.stops.iter().map(|s| s.bind(py)))
+    }
+
+    fn __len__(&self) -> usize {
+        self.stops.len()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("StopSet({})", self.stops(py)?.repr()?))
+    }
+}
+
+fn options(
+    stops: Option<&Bound<'_, PyStopSet>>,
+    mode: StopMode,
+    max_graphemes: Option<usize>,
+    chunk_size: Option<usize>,
+) -> Options {
+    Options {
+        stops: stops.map(|s| Arc::clone(&s.get().set)),
+        mode,
+        max_graphemes,
+        chunk_size: chunk_size.and_then(NonZeroUsize::new),
+    }
+}
+
+fn stop_string<'py>(
+    py: Python<'py>,
+    stops: Option<&Py<PyStopSet>>,
+    finish: Option<&Finish>,
+) -> Option<Bound<'py, PyString>> {
+    let index = finish?.stop?;
+    Some(stops?.get().stops[index].bind(py).clone())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Echo: one call, a batch, a stream
+
+/// The echo of one text: `(output, finish_reason, stop_sequence, output_graphemes)`.
+type Echoed<'py> = (
+    Bound<'py, PyString>,
+    &'static str,
+    Option<Bound<'py, PyString>>,
+    usize,
+);
+
+fn echo_one<'py>(
+    text: &Bound<'py, PyString>,
+    stops: Option<&Bound<'py, PyStopSet>>,
+    opts: &Options,
+) -> PyResult<Echoed<'py>> {
+    let py = text.py();
+    let (output, finish) = match cursor_for(text)? {
+        Cursor::Bytes { .. } => {
+            let s = text.to_str()?;
+            let (len, finish) = shaper::shape(s.as_bytes(), opts);
+            let output = if len == s.len() {
+                text.clone()
+            } else {
+                PyString::new(py, &s[..len])
+            };
+            (output, finish)
+        }
+        Cursor::CodePoints { .. } => {
+            let mut shaper = Shaper::new(opts.clone());
+            let mut out = Vec::new();
+            run_shaper(py, text, &mut shaper, |c| out.extend_from_slice(c))?;
+            let finish = *shaper.finished().expect("run_shaper finishes the shaper");
+            (py_text(py, &out)?, finish)
+        }
+    };
+    let stop = finish
+        .stop
+        .and_then(|i| stops.map(|s| s.get().stops[i].bind(py).clone()));
+    Ok((output, finish.reason.as_str(), stop, finish.graphemes))
+}
+
+/// Echoes `text`: `(output, finish_reason, stop_sequence, output_graphemes)`.
+#[pyfunction]
+#[pyo3(signature = (text, n, stops, exclude))]
+fn echo<'py>(
+    text: &Bound<'py, PyString>,
+    n: Option<usize>,
+    stops: Option<&Bound<'py, PyStopSet>>,
+    exclude: bool,
+) -> PyResult<Echoed<'py>> {
+    let mode = if exclude {
+        StopMode::Exclude
+    } else {
+        StopMode::Include
+    };
+    echo_one(text, stops, &options(stops, mode, n, None))
+}
+
+/// Echoes every text of `texts` in one call: a list of what [`echo`] returns.
+#[pyfunction]
+#[pyo3(signature = (texts, n, stops, exclude))]
+fn echo_batch<'py>(
+    texts: &Bound<'py, PyAny>,
+    n: Option<usize>,
+    stops: Option<&Bound<'py, PyStopSet>>,
+    exclude: bool,
+) -> PyResult<Vec<Echoed<'py>>> {
+    let mode = if exclude {
+        StopMode::Exclude
+    } else {
+        StopMode::Include
+    };
+    let opts = options(stops, mode, n, None);
+    texts
+        .try_iter()?
+        .map(|t| echo_one(t?.cast::<PyString>()?, stops, &opts))
+        .collect()
+}
+
+/// The chunks of an echo, one by one. `finish_reason` is set once the last chunk is out.
+#[pyclass(module = "langchain_echo._core")]
+struct EchoStream {
+    source: Source,
+    shaper: Shaper,
+    stops: Option<Py<PyStopSet>>,
+    ready: VecDeque<Py<PyString>>,
+}
+
+#[pymethods]
+impl EchoStream {
+    #[new]
+    #[pyo3(signature = (text, n, stops, exclude, chunk_size))]
+    fn new(
+        text: &Bound<'_, PyString>,
+        n: Option<usize>,
+        stops: Option<&Bound<'_, PyStopSet>>,
+        exclude: bool,
+        chunk_size: usize,
+    ) -> PyResult<Self> {
+        if chunk_size == 0 {
+            return Err(PyValueError::new_err(
+                "chunk_size must be at least 1, got 0",
+            ));
+        }
+        let mode = if exclude {
+            StopMode::Exclude
+        } else {
+            StopMode::Include
+        };
+        Ok(Self {
+            source: Source::new(text)?,
+            shaper: Shaper::new(options(stops, mode, n, Some(chunk_size))),
+            stops: stops.map(|s| s.clone().unbind()),
+            ready: VecDeque::new(),
+        })
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyString>>> {
+        if self.ready.is_empty() {
+            self.fill(py)?;
+        }
+        let chunk = self.ready.pop_front();
+        // Look one chunk ahead, so that the last chunk is known as it is handed out.
+        if chunk.is_some() && self.ready.is_empty() {
+            self.fill(py)?;
+        }
+        Ok(chunk)
+    }
+
+    /// `"stop"` or `"length"` once the last chunk has been returned, else `None`.
+    #[getter]
+    fn finish_reason(&self) -> Option<&'static str> {
+        self.ended().map(|f| f.reason.as_str())
+    }
+
+    /// The stop sequence that ended the echo, if one did.
+    #[getter]
+    fn stop_sequence<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
+        stop_string(py, self.stops.as_ref(), self.ended())
+    }
+
+    /// Graphemes in the whole output, once the last chunk has been returned.
+    #[getter]
+    fn output_graphemes(&self) -> Option<usize> {
+        self.ended().map(|f| f.graphemes)
+    }
+}
+
+impl EchoStream {
+    fn ended(&self) -> Option<&Finish> {
+        self.shaper.finished().filter(|_| self.ready.is_empty())
+    }
+
+    /// Reads windows until a chunk is ready or the echo has ended.
+    fn fill(&mut self, py: Python<'_>) -> PyResult<()> {
+        while self.ready.is_empty() && !self.shaper.is_done() {
+            let mut chunks: Vec<PyResult<Bound<'_, PyString>>> = Vec::new();
+            let shaper = &mut self.shaper;
+            let mut push = |c: &[u8]| chunks.push(py_text(py, c));
+            if self
+                .source
+                .next_window(py, |w| shaper.feed(w, &mut push))?
+                .is_none()
+            {
+                shaper.finish(&mut push);
+            }
+            for chunk in chunks {
+                self.ready.push_back(chunk?.unbind());
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public text API
+
+/// The incremental engine behind both models and behind `shape_stream`.
+#[pyclass(module = "langchain_echo._core", name = "StreamShaper")]
+struct PyStreamShaper {
+    shaper: Shaper,
+    stops: Option<Py<PyStopSet>>,
+}
+
+#[pymethods]
+impl PyStreamShaper {
+    #[new]
+    #[pyo3(signature = (*, stop = None, stop_mode = "include", max_graphemes = None, chunk_size = None))]
+    fn new(
+        py: Python<'_>,
+        stop: Option<&Bound<'_, PyAny>>,
+        stop_mode: &str,
+        max_graphemes: Option<&Bound<'_, PyAny>>,
+        chunk_size: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let mode = mode_arg(stop_mode)?;
+        let max_graphemes = count_arg("max_graphemes", max_graphemes, 0)?;
+        let chunk_size = count_arg("chunk_size", chunk_size, 1)?;
+        let stops = match stop.filter(|s| !s.is_none()) {
+            Some(s) if s.cast::<PyStopSet>().is_ok() => Some(s.cast::<PyStopSet>()?.clone()),
+            Some(s) if s.cast::<PyList>().is_ok_and(|l| l.is_empty()) => None,
+            Some(s) => Some(Bound::new(py, PyStopSet::new(s)?)?),
+            None => None,
+        };
+        Ok(Self {
+            shaper: Shaper::new(options(stops.as_ref(), mode, max_graphemes, chunk_size)),
+            stops: stops.map(Bound::unbind),
+        })
+    }
+
+    /// Adds `text`; returns the chunks that are now final.
+    fn feed<'py>(&mut self, text: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyList>> {
+        let py = text.py();
+        let bytes = text_bytes(text)?;
+        let mut chunks = Vec::new();
+        self.shaper.feed(&bytes, |c| chunks.push(py_text(py, c)));
+        PyList::new(py, chunks.into_iter().collect::<PyResult<Vec<_>>>()?)
+    }
+
+    /// Ends the input; returns every chunk still held.
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let mut chunks = Vec::new();
+        self.shaper.finish(|c| chunks.push(py_text(py, c)));
+        PyList::new(py, chunks.into_iter().collect::<PyResult<Vec<_>>>()?)
+    }
+
+    /// Whether the stream has ended: by a stop sequence, by `max_graphemes`, or by `finish()`.
+    #[getter]
+    fn done(&self) -> bool {
+        self.shaper.is_done()
+    }
+
+    /// `"stop"` or `"length"` once the stream has ended, else `None`.
+    #[getter]
+    fn finish_reason(&self) -> Option<&'static str> {
+        self.shaper.finished().map(|f| f.reason.as_str())
+    }
+
+    /// The stop sequence that ended the stream, if one did.
+    #[getter]
+    fn stop_sequence<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
+        stop_string(py, self.stops.as_ref(), self.shaper.finished())
+    }
+
+    /// Graphemes emitted in the whole stream, once it has ended.
+    #[getter]
+    fn output_graphemes(&self) -> Option<usize> {
+        self.shaper.finished().map(|f| f.graphemes)
+    }
+
+    fn __repr__(&self) -> String {
+        let o = self.shaper.options();
+        format!(
+            "StreamShaper(stop_mode={:?}, max_graphemes={:?}, chunk_size={:?}, done={})",
+            match o.mode {
+                StopMode::Include => "include",
+                StopMode::Exclude => "exclude",
+            },
+            o.max_graphemes,
+            o.chunk_size.map(NonZeroUsize::get),
+            self.shaper.is_done()
+        )
+    }
+}
+
+/// The extended grapheme clusters of `text`.
+#[pyfunction]
+fn graphemes<'py>(text: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyList>> {
+    let py = text.py();
+    let mut out: Vec<Bound<'py, PyString>> = Vec::new();
+    match cursor_for(text)? {
+        Cursor::Bytes { .. } => {
+            let s = text.to_str()?;
+            let mut pos = 0;
+            for g in seg::graphemes(s.as_bytes()) {
+                out.push(PyString::new(py, &s[pos..pos + g.len()]));
+                pos += g.len();
+            }
+        }
+        Cursor::CodePoints { .. } => {
+            let mut shaper = Shaper::new(Options {
+                chunk_size: NonZeroUsize::new(1),
+                ..Options::default()
+            });
+            let mut parts = Vec::new();
+            run_shaper(py, text, &mut shaper, |c| parts.push(py_text(py, c)))?;
+            out = parts.into_iter().collect::<PyResult<_>>()?;
+        }
+    }
+    PyList::new(py, out)
+}
+
+/// The first `n` graphemes of `text`.
+#[pyfunction]
+fn truncate_graphemes<'py>(
+    text: &Bound<'py, PyString>,
+    n: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyString>> {
+    let n = count_arg("n", Some(n), 0)?
+        .ok_or_else(|| PyValueError::new_err("n must be a non-negative int, got None"))?;
+    let opts = Options {
+        max_graphemes: Some(n),
+        ..Options::default()
+    };
+    Ok(echo_one(text, None, &opts)?.0)
+}
+
+/// Number of graphemes in `text`.
+#[pyfunction]
+fn count_graphemes(text: &Bound<'_, PyString>) -> PyResult<usize> {
+    match cursor_for(text)? {
+        Cursor::Bytes { .. } => Ok(seg::count(text.to_str()?.as_bytes())),
+        Cursor::CodePoints { .. } => {
+            let mut shaper = Shaper::new(Options::default());
+            run_shaper(text.py(), text, &mut shaper, |_| {})?;
+            Ok(shaper.graphemes_seen())
+        }
+    }
+}
+
+#[pymodule(gil_used = false)]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("UNICODE_VERSION", UNICODE_VERSION)?;
+    m.add_class::<PyStopSet>()?;
+    m.add_class::<PyStreamShaper>()?;
+    m.add_class::<EchoStream>()?;
+    m.add_function(wrap_pyfunction!(graphemes, m)?)?;
+    m.add_function(wrap_pyfunction!(truncate_graphemes, m)?)?;
+    m.add_function(wrap_pyfunction!(count_graphemes, m)?)?;
+    m.add_function(wrap_pyfunction!(echo, m)?)?;
+    m.add_function(wrap_pyfunction!(echo_batch, m)?)?;
+    Ok(())
+}
