@@ -25,6 +25,13 @@ fn starts_with_surrogate(text: &[u8]) -> bool {
     matches!(text, [0xED, 0xA0..=0xBF, 0x80..=0xBF, ..])
 }
 
+/// Whether `byte` continues a multi-byte sequence (`10xx_xxxx`) rather than starting one.
+#[inline]
+#[must_use]
+pub(crate) fn is_continuation(byte: u8) -> bool {
+    byte & 0xC0 == 0x80
+}
+
 /// Whether `text` (generalized UTF-8) contains a lone surrogate.
 #[must_use]
 pub fn has_surrogates(text: &[u8]) -> bool {
@@ -35,7 +42,7 @@ pub fn has_surrogates(text: &[u8]) -> bool {
 /// surrogate counts once, as it does in Python.
 #[must_use]
 pub fn code_points(text: &[u8]) -> usize {
-    text.iter().filter(|&&b| (b as i8) >= -0x40).count()
+    text.iter().filter(|&&b| !is_continuation(b)).count()
 }
 
 /// An iterator over the grapheme clusters of generalized UTF-8 text, as byte slices.
@@ -73,7 +80,7 @@ pub fn graphemes(text: &[u8]) -> Graphemes<'_> {
     }
 }
 
-impl<'a> Graphemes<'a> {
+impl Graphemes<'_> {
     /// Byte offset of the next grapheme (the end of the last one returned).
     #[must_use]
     pub fn offset(&self) -> usize {
@@ -91,7 +98,7 @@ impl<'a> Graphemes<'a> {
         self.next_size = (size * 2).min(MAX_BLOCK).max(self.next_size);
         let mut end = size.min(rest.len());
         // Never cut a block inside a code point: back up over continuation bytes.
-        while end < rest.len() && end > 0 && (rest[end] as i8) < -0x40 {
+        while end < rest.len() && end > 0 && is_continuation(rest[end]) {
             end -= 1;
         }
         let (valid, is_final) = match std::str::from_utf8(&rest[..end]) {
@@ -184,9 +191,8 @@ pub fn count(text: &[u8]) -> usize {
 /// The largest grapheme boundary `<= pos` in `text`, given that `from <= pos` is a boundary.
 #[must_use]
 pub fn boundary_at_or_before(text: &[u8], from: usize, pos: usize) -> usize {
-    let mut it = graphemes(&text[from..]);
     let mut last = from;
-    while let Some(g) = it.next() {
+    for g in graphemes(&text[from..]) {
         let end = last + g.len();
         if end > pos {
             break;

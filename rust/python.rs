@@ -34,17 +34,15 @@ const MAX_WINDOW: usize = 1 << 16;
 /// The generalized UTF-8 bytes of a `str`: borrowed where CPython has (or can make) its UTF-8
 /// form, encoded with `"surrogatepass"` where the string holds lone surrogates.
 fn text_bytes<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
-    match text.to_str() {
-        Ok(s) => Ok(Cow::Borrowed(s.as_bytes())),
-        Err(_) => {
-            let py = text.py();
-            let encoded = text.call_method1(
-                intern!(py, "encode"),
-                (intern!(py, "utf-8"), intern!(py, "surrogatepass")),
-            )?;
-            Ok(Cow::Owned(encoded.cast::<PyBytes>()?.as_bytes().to_vec()))
-        }
+    if let Ok(s) = text.to_str() {
+        return Ok(Cow::Borrowed(s.as_bytes()));
     }
+    let py = text.py();
+    let encoded = text.call_method1(
+        intern!(py, "encode"),
+        (intern!(py, "utf-8"), intern!(py, "surrogatepass")),
+    )?;
+    Ok(Cow::Owned(encoded.cast::<PyBytes>()?.as_bytes().to_vec()))
 }
 
 /// A `str` from generalized UTF-8 bytes.
@@ -113,7 +111,9 @@ impl Source {
                     return Ok(None);
                 }
                 let end = (*pos + window).min(*len);
-                let slice = PySlice::new(py, *pos as isize, end as isize, 1);
+                // A str's length always fits in isize (CPython's Py_ssize_t).
+                let index = |i: usize| isize::try_from(i).unwrap_or(isize::MAX);
+                let slice = PySlice::new(py, index(*pos), index(end), 1);
                 let piece = text.get_item(slice)?.cast_into::<PyString>()?;
                 let r = f(&text_bytes(&piece)?);
                 *pos = end;
@@ -499,7 +499,12 @@ impl PyStreamShaper {
         let chunk_size = count_arg("chunk_size", chunk_size, 1)?;
         let stops = match stop.filter(|s| !s.is_none()) {
             Some(s) if s.cast::<PyStopSet>().is_ok() => Some(s.cast::<PyStopSet>()?.clone()),
-            Some(s) if s.cast::<PyList>().is_ok_and(|l| l.is_empty()) => None,
+            Some(s)
+                if s.cast::<PyList>()
+                    .is_ok_and(pyo3::types::PyListMethods::is_empty) =>
+            {
+                None
+            }
             Some(s) => Some(Bound::new(py, PyStopSet::new(s)?)?),
             None => None,
         };

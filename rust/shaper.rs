@@ -456,6 +456,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn table() {
         use FinishReason::{Length, Stop};
         use StopMode::{Exclude, Include};
@@ -607,14 +608,14 @@ mod tests {
     fn every_split_gives_the_one_shot_output() {
         let mut rng = Lcg(7);
         for case in 0..400 {
-            let pieces: Vec<&str> = (0..rng.below(8) + 1)
+            let pieces: Vec<&str> = (0..=rng.below(8))
                 .map(|_| ALPHABET[rng.below(ALPHABET.len())])
                 .collect();
             let text: String = pieces.concat();
             let stop_count = rng.below(3);
             let stops: Vec<String> = (0..stop_count)
                 .map(|_| {
-                    (0..rng.below(3) + 1)
+                    (0..=rng.below(3))
                         .map(|_| ALPHABET[rng.below(ALPHABET.len())])
                         .collect()
                 })

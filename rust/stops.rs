@@ -40,7 +40,7 @@ impl StopMatch {
 #[derive(Clone, Debug)]
 enum Searcher {
     /// One stop: `memchr`'s SIMD substring search.
-    One(memmem::Finder<'static>),
+    One(Box<memmem::Finder<'static>>),
     /// Several: an Aho-Corasick automaton (with its own SIMD prefilters).
     Many(AhoCorasick),
 }
@@ -85,7 +85,7 @@ impl StopSet {
         }
         let max_len = patterns.iter().map(|p| p.len()).max().unwrap_or(0);
         let searcher = if let [only] = patterns.as_slice() {
-            Searcher::One(memmem::Finder::new(only).into_owned())
+            Searcher::One(Box::new(memmem::Finder::new(only).into_owned()))
         } else {
             Searcher::Many(
                 AhoCorasick::new(&patterns)
@@ -173,7 +173,7 @@ impl StopSet {
         };
         (lo..len)
             .find(|&i| {
-                (haystack[i] as i8) >= -0x40 && {
+                !crate::graphemes::is_continuation(haystack[i]) && {
                     let mut sid = start;
                     haystack[i..].iter().all(|&b| {
                         sid = nfa.next_state(Anchored::Yes, sid, b);
@@ -190,6 +190,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn earliest_ending_wins() {
         // (stops, haystack, from, expected (start, end, pattern))
         let cases: &[(&[&str], &str, usize, Option<(usize, usize, usize)>)] = &[

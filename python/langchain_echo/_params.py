@@ -112,9 +112,10 @@ class EchoParams(BaseModel):
         return check_stop_mode(value)
 
     def _call_options(self, stop: Any, kwargs: dict[str, Any]) -> CallOptions:
-        """Resolves one call's options: the call's ``stop=`` replaces the default, and ``model``,
-        ``max_tokens`` (or ``n``), ``stop_mode`` and ``chunk_size`` keyword arguments override the
-        fields for this call. Every value is validated before any work is done.
+        """Resolves one call's options, validating every value before any work is done.
+
+        The call's ``stop=`` replaces the default; ``model``, ``max_tokens`` (or ``n``),
+        ``stop_mode`` and ``chunk_size`` keyword arguments override the fields for this call.
         """
         stops = self.stop if stop is None else normalize_stop(stop)
         n = self.n

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
 from langchain_core.runnables import RunnableConfig, ensure_config
 
 from langchain_echo import _core
@@ -37,6 +37,10 @@ def _usage(messages: list[BaseMessage], output_tokens: int) -> UsageMetadata:
         "output_tokens": output_tokens,
         "total_tokens": input_tokens + output_tokens,
     }
+
+
+def _messages(result: LLMResult) -> list[AIMessage]:
+    return [cast("AIMessage", cast("ChatGeneration", g[0]).message) for g in result.generations]
 
 
 def _response_metadata(model_name: str, reason: str, stop_sequence: str | None) -> dict[str, Any]:
@@ -180,8 +184,11 @@ class ChatEcho(EchoParams, BaseChatModel):
     def _batch_in_one_call(
         self, config: RunnableConfig | list[RunnableConfig] | None, return_exceptions: bool
     ) -> RunnableConfig | None:
-        """The config to batch with through ``generate()``, or None where per-input configs,
-        run ids, concurrency limits or per-input exceptions need LangChain's own batch."""
+        """The config to batch with through ``generate()``, or None for LangChain's batch.
+
+        Per-input configs, run ids, concurrency limits and per-input exceptions need LangChain's
+        own thread-pool batch.
+        """
         if isinstance(config, list) or return_exceptions:
             return None
         config = ensure_config(config)
@@ -203,7 +210,7 @@ class ChatEcho(EchoParams, BaseChatModel):
         *,
         return_exceptions: bool = False,
         **kwargs: Any,
-    ) -> list[BaseMessage]:
+    ) -> list[AIMessage]:
         """Echoes every input, in order, as ``invoke`` would, through one ``generate()`` call."""
         shared = self._batch_in_one_call(config, return_exceptions)
         if shared is None or not inputs:
@@ -217,7 +224,7 @@ class ChatEcho(EchoParams, BaseChatModel):
             run_name=shared.get("run_name"),
             **kwargs,
         )
-        return [g[0].message for g in result.generations]  # type: ignore[attr-defined]
+        return _messages(result)
 
     async def abatch(
         self,
@@ -226,7 +233,7 @@ class ChatEcho(EchoParams, BaseChatModel):
         *,
         return_exceptions: bool = False,
         **kwargs: Any,
-    ) -> list[BaseMessage]:
+    ) -> list[AIMessage]:
         """Echoes every input, in order, as ``ainvoke`` would, through one ``agenerate()``."""
         shared = self._batch_in_one_call(config, return_exceptions)
         if shared is None or not inputs:
@@ -242,4 +249,4 @@ class ChatEcho(EchoParams, BaseChatModel):
             run_name=shared.get("run_name"),
             **kwargs,
         )
-        return [g[0].message for g in result.generations]  # type: ignore[attr-defined]
+        return _messages(result)

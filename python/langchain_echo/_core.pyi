@@ -1,0 +1,161 @@
+"""The native core of langchain-echo (Rust, PyO3).
+
+Every count is in extended grapheme clusters (UAX #29, Unicode ``UNICODE_VERSION``): an emoji, a
+flag or an accented letter is one grapheme and is never split. Lone surrogates in a ``str`` are
+carried through unchanged, each a grapheme of its own.
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Literal, final
+
+from typing_extensions import Self
+
+__all__ = [
+    "UNICODE_VERSION",
+    "EchoStream",
+    "StopSet",
+    "StreamShaper",
+    "__version__",
+    "count_graphemes",
+    "echo",
+    "echo_batch",
+    "graphemes",
+    "truncate_graphemes",
+]
+
+__version__: str
+UNICODE_VERSION: tuple[int, int, int]
+"""The Unicode version of the segmentation rules: ``(17, 0, 0)``."""
+
+def graphemes(text: str) -> list[str]:
+    """The extended grapheme clusters of ``text``, in order; ``"".join`` of them is ``text``."""
+
+def truncate_graphemes(text: str, n: int) -> str:
+    """The first ``n`` graphemes of ``text`` (all of it if it has fewer).
+
+    Reads only as much of ``text`` as it needs: the first graphemes of a 100 MB string cost what
+    they cost for a short one.
+
+    Raises:
+        ValueError: ``n`` is negative or not an int.
+    """
+
+def count_graphemes(text: str) -> int:
+    """The number of graphemes in ``text``."""
+
+@final
+class StopSet:
+    """A compiled, immutable set of stop sequences, shared by every call that uses it."""
+
+    def __new__(cls, stop: str | Iterable[str]) -> Self:
+        """Compiles ``stop``: one string, or an iterable of non-empty strings.
+
+        Raises:
+            ValueError: an entry is empty or not a string, or the list is empty.
+        """
+
+    @property
+    def stops(self) -> tuple[str, ...]:
+        """The stop sequences, in the order given."""
+
+    def __len__(self) -> int: ...
+
+@final
+class StreamShaper:
+    """The incremental engine: feed it text in any pieces, get back the chunks that are final.
+
+    Whatever the split of the input into feeds, the concatenated output equals the output for the
+    whole text at once. A grapheme is emitted only once the text after it shows it is complete;
+    in ``"exclude"`` mode, text that may still be the start of a stop sequence is held back, and
+    nothing more.
+
+    Args:
+        stop: stop sequences (one string, a list of strings, or None). The output ends with the
+            grapheme that completes the earliest-ending occurrence.
+        stop_mode: ``"include"`` keeps the matched stop sequence in the output; ``"exclude"`` ends
+            the output at the last grapheme boundary at or before the occurrence's start.
+        max_graphemes: at most this many graphemes are emitted; None: no limit.
+        chunk_size: graphemes per chunk; None emits everything that is final as one chunk per
+            ``feed``.
+
+    Raises:
+        ValueError: a bad argument, named with its value.
+    """
+
+    def __new__(
+        cls,
+        *,
+        stop: str | Sequence[str] | StopSet | None = None,
+        stop_mode: Literal["include", "exclude"] = "include",
+        max_graphemes: int | None = None,
+        chunk_size: int | None = None,
+    ) -> Self: ...
+    def feed(self, text: str) -> list[str]:
+        """Adds ``text``; returns the chunks that are now final (``[]`` once ``done``)."""
+
+    def finish(self) -> list[str]:
+        """Ends the input; returns every chunk still held. Afterwards ``done`` is true."""
+
+    @property
+    def done(self) -> bool:
+        """Whether the stream has ended (by a stop, ``max_graphemes`` or ``finish()``).
+
+        Further feeds return ``[]``.
+        """
+
+    @property
+    def finish_reason(self) -> Literal["stop", "length"] | None:
+        """Why the stream ended; None until it has.
+
+        ``"stop"`` when a stop sequence ended it or all input was emitted, ``"length"`` when
+        ``max_graphemes`` cut it.
+        """
+
+    @property
+    def stop_sequence(self) -> str | None:
+        """The stop sequence that ended the stream, if one did."""
+
+    @property
+    def output_graphemes(self) -> int | None:
+        """Graphemes in the whole output, once the stream has ended."""
+
+def echo(
+    text: str, n: int | None, stops: StopSet | None, exclude: bool
+) -> tuple[str, Literal["stop", "length"], str | None, int]:
+    """Echoes ``text``: ``(output, finish_reason, stop_sequence, output_graphemes)``."""
+
+def echo_batch(
+    texts: Iterable[str], n: int | None, stops: StopSet | None, exclude: bool
+) -> list[tuple[str, Literal["stop", "length"], str | None, int]]:
+    """Echoes every text in one native call: a list of what ``echo`` returns."""
+
+@final
+class EchoStream:
+    """The chunks of an echo, ``chunk_size`` graphemes each, read from ``text`` as needed.
+
+    ``finish_reason``, ``stop_sequence`` and ``output_graphemes`` are set from the moment the
+    last chunk has been returned (the stream looks one chunk ahead), so a consumer can tell the
+    last chunk as it gets it.
+    """
+
+    def __new__(
+        cls,
+        text: str,
+        n: int | None,
+        stops: StopSet | None,
+        exclude: bool,
+        chunk_size: int,
+    ) -> Self: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __next__(self) -> str: ...
+    @property
+    def finish_reason(self) -> Literal["stop", "length"] | None:
+        """``"stop"`` or ``"length"`` once the last chunk has been returned, else None."""
+
+    @property
+    def stop_sequence(self) -> str | None:
+        """The stop sequence that ended the echo, if one did."""
+
+    @property
+    def output_graphemes(self) -> int | None:
+        """Graphemes in the whole output, once the last chunk has been returned."""
