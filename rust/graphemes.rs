@@ -305,3 +305,60 @@ mod tests {
         assert_eq!(boundary_at_or_before(text, 1, 5), 5);
     }
 }
+
+/// Every line of the official Unicode conformance file, through [`graphemes`].
+#[cfg(test)]
+mod conformance {
+    use super::graphemes;
+
+    /// Generalized UTF-8 of one code point (a surrogate as its three-byte form).
+    fn encode(cp: u32, out: &mut Vec<u8>) {
+        match char::from_u32(cp) {
+            Some(c) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+            None => out.extend_from_slice(&[
+                0xE0 | (cp >> 12) as u8,
+                0x80 | ((cp >> 6) & 0x3F) as u8,
+                0x80 | (cp & 0x3F) as u8,
+            ]),
+        }
+    }
+
+    #[test]
+    fn grapheme_break_test_17() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/unicode/GraphemeBreakTest-17.0.0.txt"
+        );
+        let data = std::fs::read_to_string(path).expect("the conformance file is in tests/data");
+        let mut checked = 0;
+        for (number, line) in data.lines().enumerate() {
+            let rule = line.split('#').next().unwrap_or("").trim();
+            if rule.is_empty() {
+                continue;
+            }
+            let mut text = Vec::new();
+            let mut expected: Vec<Vec<u8>> = Vec::new();
+            let mut current = Vec::new();
+            for token in rule.split_whitespace() {
+                match token {
+                    "÷" => {
+                        if !current.is_empty() {
+                            expected.push(std::mem::take(&mut current));
+                        }
+                    }
+                    "×" => {}
+                    hex => {
+                        let cp = u32::from_str_radix(hex, 16).expect("a hex code point");
+                        let start = text.len();
+                        encode(cp, &mut text);
+                        current.extend_from_slice(&text[start..]);
+                    }
+                }
+            }
+            let got: Vec<Vec<u8>> = graphemes(&text).map(<[u8]>::to_vec).collect();
+            assert_eq!(got, expected, "line {}: {line}", number + 1);
+            checked += 1;
+        }
+        assert!(checked > 700, "only {checked} test lines were read");
+    }
+}
