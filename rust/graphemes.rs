@@ -9,6 +9,8 @@
 //! Segmentation is lazy: [`Graphemes`] validates and segments the text in blocks that grow as it
 //! goes, so taking the first five graphemes of a 100 MB text reads a few hundred bytes.
 
+use unicode_segmentation::GraphemeCursor;
+#[cfg(test)]
 use unicode_segmentation::UnicodeSegmentation;
 
 /// The Unicode version of the segmentation tables, `(17, 0, 0)`.
@@ -45,6 +47,197 @@ pub fn code_points(text: &[u8]) -> usize {
     text.iter().filter(|&&b| !is_continuation(b)).count()
 }
 
+/// The first code point of `text` and its length in bytes, if it is valid UTF-8 (a surrogate or an
+/// invalid byte gives `None`).
+#[inline]
+fn first_char(text: &[u8]) -> Option<(char, usize)> {
+    let b0 = *text.first()?;
+    if b0 < 0x80 {
+        return Some((char::from(b0), 1));
+    }
+    // Shortest-form checks on the second byte (no overlongs, no surrogates, nothing past
+    // U+10FFFF); every further byte must be a continuation byte.
+    let cont = |i: usize| text.get(i).copied().filter(|&b| is_continuation(b));
+    let (cp, len) = match b0 {
+        0xC2..=0xDF => (u32::from(b0 & 0x1F) << 6 | u32::from(cont(1)? & 0x3F), 2),
+        0xE0..=0xEF => {
+            let b1 = cont(1)?;
+            if (b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 >= 0xA0) {
+                return None;
+            }
+            let cp = u32::from(b0 & 0x0F) << 12 | u32::from(b1 & 0x3F) << 6;
+            (cp | u32::from(cont(2)? & 0x3F), 3)
+        }
+        0xF0..=0xF4 => {
+            let b1 = cont(1)?;
+            if (b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 >= 0x90) {
+                return None;
+            }
+            let cp = u32::from(b0 & 0x07) << 18 | u32::from(b1 & 0x3F) << 12;
+            let cp = cp | u32::from(cont(2)? & 0x3F) << 6 | u32::from(cont(3)? & 0x3F);
+            (cp, 4)
+        }
+        _ => return None,
+    };
+    Some((char::from_u32(cp)?, len))
+}
+
+/// Whether `c` is outside every Grapheme_Cluster_Break class that can join a neighbour (CR, LF,
+/// Prepend, Extend, ZWJ, SpacingMark, Regional_Indicator, and the Hangul jamo L, V and T), judged
+/// by blocks known to hold none of them. UAX #29 breaks between any two such code points (a
+/// Hangul syllable, LV or LVT, joins only jamo, which are not in these blocks), so no table is
+/// needed there. The test `quick_blocks_hold_no_joining_class` checks every code point listed.
+#[inline]
+fn is_quick(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x20..=0x7E
+            | 0x80..=0x2FF
+            | 0x370..=0x482
+            | 0x48A..=0x52F
+            | 0x1E00..=0x1FFF
+            | 0x2010..=0x206F
+            | 0x2070..=0x20CF
+            | 0x2100..=0x2BFF
+            | 0x3000..=0x3029
+            | 0x3030..=0x303F
+            | 0x3041..=0x3096
+            | 0x30A0..=0x30FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFF01..=0xFF9D
+            | 0x1F000..=0x1F1E5
+            | 0x1F200..=0x1F3FA
+            | 0x1F400..=0x1FAFF
+    )
+}
+
+/// Whether `c` is a quick code point that a following Extend mark joins: not a control character
+/// (after which UAX #29 always breaks, GB4). Checked against the full rules for every quick code
+/// point by `quick_blocks_hold_no_joining_class`.
+#[inline]
+fn takes_marks(c: char) -> bool {
+    !matches!(
+        u32::from(c),
+        0x80..=0x9F | 0xAD | 0x200E | 0x200F | 0x2028..=0x202E | 0x2060..=0x206F
+    )
+}
+
+/// Whether `c` is in a few blocks of Extend marks that commonly follow a quick code point:
+/// combining diacritics, variation selectors (emoji presentation), combining marks for symbols
+/// (the keycap), Fitzpatrick skin tones, kana voicing marks and emoji tag characters.
+#[inline]
+fn is_common_mark(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x300..=0x36F
+            | 0x20D0..=0x20F0
+            | 0x3099..=0x309A
+            | 0xFE00..=0xFE0F
+            | 0x1F3FB..=0x1F3FF
+            | 0xE0020..=0xE007F
+    )
+}
+
+/// Whether `c` is in the main runs of `Extended_Pictographic` emoji, so that GB11 joins it after
+/// a ZWJ that follows another of them (checked for each by `pictographs_join_after_zwj`). Other
+/// pictographs are left to the full rules.
+#[inline]
+fn is_pictograph(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x1F266..=0x1F321
+            | 0x1F324..=0x1F393
+            | 0x1F39E..=0x1F3F0
+            | 0x1F400..=0x1F4FD
+            | 0x1F4FF..=0x1F53D
+            | 0x1F5FA..=0x1F64F
+            | 0x1F680..=0x1F6C5
+            | 0x1F90C..=0x1F93A
+            | 0x1F947..=0x1F9FF
+            | 0x1FA6E..=0x1FAFF
+    )
+}
+
+#[inline]
+fn is_regional_indicator(c: char) -> bool {
+    matches!(u32::from(c), 0x1F1E6..=0x1F1FF)
+}
+
+/// Whether a grapheme surely ends before `text` (which follows a quick code point, its marks, or
+/// a pair of regional indicators): at the end of the text, or before a code point that cannot
+/// join what precedes it here (no ZWJ or Extend mark can precede it, so GB9 to GB13 do not apply).
+#[inline]
+fn breaks_before(text: &[u8]) -> Option<bool> {
+    match text.first() {
+        None => Some(true),
+        Some(&b) if b < 0x80 => Some(true),
+        Some(_) => {
+            let c = first_char(text)?.0;
+            Some(is_quick(c) || is_regional_indicator(c))
+        }
+    }
+}
+
+/// Length of the grapheme at the start of `text` when a few code points decide it: a quick code
+/// point with any common marks after it (ASCII, Latin with combining accents, CJK, Hangul
+/// syllables, emoji with skin tones or VS16, keycaps, tag sequences), emoji ZWJ sequences of
+/// pictographs, and flags (pairs of regional indicators). `None` leaves the grapheme to the full
+/// rules. `text` ends where the text ends.
+#[inline]
+fn quick_len(text: &[u8]) -> Option<usize> {
+    const ZWJ: char = '\u{200D}';
+    let (c, mut len) = first_char(text)?;
+    match c {
+        // CR LF is one grapheme; a control character, CR and LF break after (GB4, GB5).
+        '\r' => return Some(if text.get(1) == Some(&b'\n') { 2 } else { 1 }),
+        '\0'..='\x1f' | '\x7f' => return Some(1),
+        _ if is_regional_indicator(c) => {
+            // At a boundary, two regional indicators pair (GB12).
+            let (d, d_len) = first_char(&text[len..])?;
+            if !is_regional_indicator(d) {
+                return None;
+            }
+            len += d_len;
+        }
+        _ if is_quick(c) => {
+            if !takes_marks(c) {
+                return breaks_before(&text[len..])?.then_some(len);
+            }
+        }
+        _ => return None,
+    }
+    // Whether the last code point that was not a mark is a pictograph (for GB11).
+    let after_pictograph = is_pictograph(c);
+    loop {
+        if breaks_before(&text[len..])? {
+            return Some(len);
+        }
+        let (mark, mark_len) = first_char(&text[len..])?;
+        if is_common_mark(mark) {
+            len += mark_len; // GB9
+        } else if mark == ZWJ {
+            len += mark_len; // GB9
+            match text.get(len) {
+                // After a ZWJ, only a pictograph can join (GB11), and ASCII never is one.
+                None => return Some(len),
+                Some(&b) if b < 0x80 => return Some(len),
+                Some(_) => {
+                    let (next, next_len) = first_char(&text[len..])?;
+                    if !(after_pictograph && is_pictograph(next)) {
+                        return None; // GB11 may apply to code points not known here
+                    }
+                    len += next_len; // GB11
+                }
+            }
+        } else {
+            return None;
+        }
+    }
+}
+
 /// An iterator over the grapheme clusters of generalized UTF-8 text, as byte slices.
 ///
 /// ```
@@ -62,7 +255,8 @@ pub struct Graphemes<'a> {
     block_start: usize,
     /// Whether the block ends where its run of valid text ends, so its last grapheme is final.
     block_is_final: bool,
-    inner: unicode_segmentation::Graphemes<'a>,
+    /// The full rules, over `block`.
+    cursor: GraphemeCursor,
     next_size: usize,
 }
 
@@ -75,12 +269,12 @@ pub fn graphemes(text: &[u8]) -> Graphemes<'_> {
         block: "",
         block_start: 0,
         block_is_final: true,
-        inner: "".graphemes(true),
+        cursor: GraphemeCursor::new(0, 0, true),
         next_size: FIRST_BLOCK,
     }
 }
 
-impl Graphemes<'_> {
+impl<'a> Graphemes<'a> {
     /// Byte offset of the next grapheme (the end of the last one returned).
     #[must_use]
     pub fn offset(&self) -> usize {
@@ -125,8 +319,17 @@ impl Graphemes<'_> {
         self.block = valid;
         self.block_start = self.pos;
         self.block_is_final = is_final;
-        self.inner = valid.graphemes(true);
+        self.cursor = GraphemeCursor::new(0, valid.len(), true);
         None
+    }
+
+    /// Returns a standalone unit (a lone surrogate or an invalid byte) as a grapheme.
+    fn unit(&mut self, start: usize, len: usize) -> &'a [u8] {
+        let end = (start + len).min(self.text.len());
+        self.pos = end;
+        self.block = "";
+        self.block_start = end;
+        &self.text[start..end]
     }
 }
 
@@ -135,29 +338,34 @@ impl<'a> Iterator for Graphemes<'a> {
 
     fn next(&mut self) -> Option<&'a [u8]> {
         let start = self.pos;
-        if start >= self.text.len() {
-            return None;
+        let rest = self.text.get(start..).filter(|r| !r.is_empty())?;
+        if let Some(len) = quick_len(rest) {
+            self.pos = start + len;
+            return Some(&rest[..len]);
         }
-        let mut at_least = 0;
-        loop {
-            if let Some(g) = self.inner.next() {
-                let end = start + g.len();
-                let block_end = self.block_start + self.block.len();
-                if end < block_end || self.block_is_final {
-                    self.pos = end;
-                    return Some(&self.text[start..end]);
-                }
-                // The grapheme touches the end of a partial block and may continue past it:
-                // segment again from its start with a larger block.
-                at_least = (end - start) * 2;
+        let block_end = self.block_start + self.block.len();
+        if !(self.block_start..block_end).contains(&start) {
+            if let Some(unit) = self.load_block(0) {
+                return Some(self.unit(start, unit));
             }
-            if let Some(unit) = self.load_block(at_least) {
-                let end = (start + unit).min(self.text.len());
+        }
+        loop {
+            // Segmenting from a boundary needs no earlier context, so the cursor can be placed
+            // anywhere the quick path stopped.
+            self.cursor.set_cursor(start - self.block_start);
+            let end = match self.cursor.next_boundary(self.block, 0) {
+                Ok(Some(b)) => self.block_start + b,
+                _ => self.block_start + self.block.len(),
+            };
+            let block_end = self.block_start + self.block.len();
+            if end < block_end || self.block_is_final {
                 self.pos = end;
-                self.inner = "".graphemes(true);
-                self.block = "";
-                self.block_start = end;
                 return Some(&self.text[start..end]);
+            }
+            // The grapheme touches the end of a partial block and may continue past it:
+            // segment again from its start with a larger block.
+            if let Some(unit) = self.load_block((end - start) * 2) {
+                return Some(self.unit(start, unit));
             }
         }
     }
@@ -294,6 +502,177 @@ mod tests {
         assert_eq!(truncate(text, 1000), text.len());
         // A truncated prefix ends on a boundary even when the next code point combines.
         assert_eq!(truncate("e\u{301}e".as_bytes(), 1), 3);
+    }
+
+    /// Every code point the quick path accepts is outside the classes that join a neighbour.
+    #[test]
+    fn quick_blocks_hold_no_joining_class() {
+        let breaks = |text: String| text.graphemes(true).count() == 2;
+        let mut checked = 0;
+        for c in (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_quick(c))
+        {
+            // Not Extend, ZWJ or SpacingMark; not Prepend; not a Regional_Indicator.
+            assert!(
+                breaks(format!("x{c}")),
+                "{:04X} joins what precedes it",
+                u32::from(c)
+            );
+            assert!(
+                breaks(format!("{c}x")),
+                "{:04X} joins what follows it",
+                u32::from(c)
+            );
+            assert!(
+                breaks(format!("\u{1F1E6}{c}")),
+                "{:04X} pairs with a flag",
+                u32::from(c)
+            );
+            let marked = !breaks(format!("{c}\u{301}"));
+            assert_eq!(
+                marked,
+                takes_marks(c),
+                "{:04X} and a following mark",
+                u32::from(c)
+            );
+            if (0xAC00..=0xD7A3).contains(&u32::from(c)) {
+                // A Hangul syllable (LV or LVT) joins only jamo, which are never quick.
+                assert!(
+                    !breaks(format!("\u{1100}{c}")),
+                    "{:04X} is not LV/LVT",
+                    u32::from(c)
+                );
+            } else {
+                // Not L, V, T, LV or LVT.
+                assert!(
+                    breaks(format!("\u{1100}{c}")),
+                    "{:04X} is a jamo",
+                    u32::from(c)
+                );
+                assert!(
+                    breaks(format!("{c}\u{11A8}")),
+                    "{:04X} is a jamo",
+                    u32::from(c)
+                );
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 47_146, "every code point of the quick blocks");
+    }
+
+    /// The common marks are Extend marks (GB9: nothing breaks before them, and they are not
+    /// SpacingMarks, Prepends or ZWJ), and none of them is quick.
+    #[test]
+    fn common_marks_are_extend() {
+        let mut checked = 0;
+        for m in (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&m| is_common_mark(m))
+        {
+            let u = u32::from(m);
+            assert!(!is_quick(m) && !is_regional_indicator(m), "{u:04X}");
+            assert_eq!(
+                format!("a{m}").graphemes(true).count(),
+                1,
+                "{u:04X} joins a base"
+            );
+            // An Extend mark after ZWJ keeps an emoji ZWJ sequence open; a SpacingMark does not.
+            assert_eq!(
+                format!("\u{1F468}{m}\u{200D}\u{1F469}")
+                    .graphemes(true)
+                    .count(),
+                1,
+                "{u:04X}"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 112 + 33 + 2 + 16 + 5 + 96, "every common mark");
+    }
+
+    /// Every code point treated as a pictograph joins a ZWJ sequence (GB11), as only an
+    /// Extended_Pictographic code point does.
+    #[test]
+    fn pictographs_join_after_zwj() {
+        let mut checked = 0;
+        for c in (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_pictograph(c))
+        {
+            let u = u32::from(c);
+            assert!(is_quick(c) && takes_marks(c), "{u:04X}");
+            assert_eq!(
+                format!("\u{1F468}\u{200D}{c}").graphemes(true).count(),
+                1,
+                "{u:04X}"
+            );
+            checked += 1;
+        }
+        assert_eq!(
+            checked,
+            188 + 112 + 83 + 254 + 63 + 86 + 70 + 47 + 185 + 146,
+            "every pictograph"
+        );
+    }
+
+    /// The quick path and the full rules agree on random text mixing both.
+    #[test]
+    fn quick_path_matches_the_full_rules() {
+        let alphabet = [
+            "a",
+            "Z",
+            " ",
+            "\r",
+            "\n",
+            "\t",
+            "é",
+            "e",
+            "\u{301}",
+            "\u{20DD}",
+            "中",
+            "한",
+            "\u{1100}",
+            "\u{1161}",
+            "\u{11A8}",
+            "👍",
+            "\u{1F3FD}",
+            "\u{200D}",
+            "👩",
+            "\u{FE0F}",
+            "🇫",
+            "🇷",
+            "क",
+            "\u{94D}",
+            "ष",
+            "\u{600}",
+            "1",
+            "\u{20E3}",
+            "\u{E0061}",
+            "©",
+            "ｱ",
+            "\u{FF9E}",
+            "\u{85}",
+            "\u{AD}",
+            "\u{2028}",
+            "\u{1F1E6}",
+            "🏴",
+            "\u{E007F}",
+            "\u{A8}",
+            "\u{903}",
+        ];
+        let mut state = 12_345_u64;
+        for _ in 0..100_000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(alphabet[(state >> 33) as usize % alphabet.len()]);
+            }
+            let ours: Vec<&[u8]> = split(text.as_bytes());
+            let reference: Vec<&[u8]> = text.graphemes(true).map(str::as_bytes).collect();
+            assert_eq!(ours, reference, "{text:?}");
+        }
     }
 
     #[test]

@@ -139,7 +139,7 @@ class EchoParams(BaseModel):
         )
 
     def _add_ls_params(
-        self, params: LangSmithParams, stop: list[str] | None, kwargs: dict[str, Any]
+        self, params: LangSmithParams, stop: Any, kwargs: dict[str, Any]
     ) -> LangSmithParams:
         """Completes LangChain's tracing params with the echo model's own fields."""
         params["ls_provider"] = "echo"
@@ -147,8 +147,12 @@ class EchoParams(BaseModel):
         n = kwargs.get("max_tokens", kwargs.get("n", self.n))
         if n is not None:
             params["ls_max_tokens"] = n
-        if stop is None and self.stop:
-            params["ls_stop"] = self.stop
+        # The effective stop sequences, as a list even where a bare string was passed.
+        stops = self.stop if stop is None else normalize_stop(stop)
+        if stops:
+            params["ls_stop"] = stops
+        else:
+            params.pop("ls_stop", None)
         return params
 
     def _echo_identifying_params(self) -> dict[str, Any]:
