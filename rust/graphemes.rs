@@ -509,7 +509,7 @@ mod tests {
     fn quick_blocks_hold_no_joining_class() {
         let breaks = |text: String| text.graphemes(true).count() == 2;
         let mut checked = 0;
-        for c in (0..=0x10FFFF)
+        for c in (0..=0x0010_FFFF)
             .filter_map(char::from_u32)
             .filter(|&c| is_quick(c))
         {
@@ -566,7 +566,7 @@ mod tests {
     #[test]
     fn common_marks_are_extend() {
         let mut checked = 0;
-        for m in (0..=0x10FFFF)
+        for m in (0..=0x0010_FFFF)
             .filter_map(char::from_u32)
             .filter(|&m| is_common_mark(m))
         {
@@ -595,7 +595,7 @@ mod tests {
     #[test]
     fn pictographs_join_after_zwj() {
         let mut checked = 0;
-        for c in (0..=0x10FFFF)
+        for c in (0..=0x0010_FFFF)
             .filter_map(char::from_u32)
             .filter(|&c| is_pictograph(c))
         {

@@ -499,12 +499,8 @@ impl PyStreamShaper {
         let chunk_size = count_arg("chunk_size", chunk_size, 1)?;
         let stops = match stop.filter(|s| !s.is_none()) {
             Some(s) if s.cast::<PyStopSet>().is_ok() => Some(s.cast::<PyStopSet>()?.clone()),
-            Some(s)
-                if s.cast::<PyList>()
-                    .is_ok_and(pyo3::types::PyListMethods::is_empty) =>
-            {
-                None
-            }
+            // An empty list or tuple means no stop sequences, as it does for the models.
+            Some(s) if !s.is_instance_of::<PyString>() && s.len().is_ok_and(|n| n == 0) => None,
             Some(s) => Some(Bound::new(py, PyStopSet::new(s)?)?),
             None => None,
         };

@@ -74,7 +74,7 @@ class CallOptions(NamedTuple):
 class EchoParams(BaseModel):
     """Fields shared by :class:`~langchain_echo.EchoLLM` and :class:`~langchain_echo.ChatEcho`."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, validate_assignment=True)
 
     n: int | None = Field(default=None, alias="max_tokens")
     """At most this many graphemes are echoed (LangChain's ``max_tokens``); ``None``: no limit."""
