@@ -82,8 +82,8 @@ fn first_char(text: &[u8]) -> Option<(char, usize)> {
     Some((char::from_u32(cp)?, len))
 }
 
-/// Whether `c` is outside every Grapheme_Cluster_Break class that can join a neighbour (CR, LF,
-/// Prepend, Extend, ZWJ, SpacingMark, Regional_Indicator, and the Hangul jamo L, V and T), judged
+/// Whether `c` is outside every `Grapheme_Cluster_Break` class that can join a neighbour (CR, LF,
+/// Prepend, Extend, ZWJ, `SpacingMark`, `Regional_Indicator`, and the Hangul jamo L, V and T), judged
 /// by blocks known to hold none of them. UAX #29 breaks between any two such code points (a
 /// Hangul syllable, LV or LVT, joins only jamo, which are not in these blocks), so no table is
 /// needed there. The test `quick_blocks_hold_no_joining_class` checks every code point listed.
@@ -562,7 +562,7 @@ mod tests {
     }
 
     /// The common marks are Extend marks (GB9: nothing breaks before them, and they are not
-    /// SpacingMarks, Prepends or ZWJ), and none of them is quick.
+    /// spacing marks, prepends or ZWJ), and none of them is quick.
     #[test]
     fn common_marks_are_extend() {
         let mut checked = 0;
@@ -591,7 +591,7 @@ mod tests {
     }
 
     /// Every code point treated as a pictograph joins a ZWJ sequence (GB11), as only an
-    /// Extended_Pictographic code point does.
+    /// `Extended_Pictographic` code point does.
     #[test]
     fn pictographs_join_after_zwj() {
         let mut checked = 0;
