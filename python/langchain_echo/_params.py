@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 from langchain_core.language_models.base import LangSmithParams
+from langchain_core.runnables import RunnableConfig, ensure_config
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from langchain_echo._core import StopSet
@@ -59,6 +60,16 @@ def check_stop_mode(value: Any) -> StopMode:
 def compile_stops(stops: tuple[str, ...]) -> StopSet:
     """The compiled set for ``stops``; calls that repeat a set reuse its automaton."""
     return StopSet(list(stops))
+
+
+def generate_args(config: RunnableConfig) -> dict[str, Any]:
+    """``generate()``'s arguments from one config shared by a whole batch."""
+    return {
+        "callbacks": config.get("callbacks"),
+        "tags": config.get("tags"),
+        "metadata": config.get("metadata"),
+        "run_name": config.get("run_name"),
+    }
 
 
 class CallOptions(NamedTuple):
@@ -137,6 +148,23 @@ class EchoParams(BaseModel):
             chunk_size=chunk_size,
             model_name=model_name,
         )
+
+    @staticmethod
+    def _shared_config(
+        config: RunnableConfig | list[RunnableConfig] | None,
+    ) -> RunnableConfig | None:
+        """The one config a whole batch shares, or None where LangChain's own batch is needed.
+
+        A batch with one config can run as one ``generate()`` call, which sets up callbacks
+        once for all inputs. Per-input configs, a run id or a concurrency limit need LangChain's
+        own batch.
+        """
+        if isinstance(config, list):
+            return None
+        config = ensure_config(config)
+        if config.get("run_id") is not None or config.get("max_concurrency") is not None:
+            return None
+        return config
 
     def _add_ls_params(
         self, params: LangSmithParams, stop: Any, kwargs: dict[str, Any]

@@ -11,10 +11,10 @@ from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
-from langchain_core.runnables import RunnableConfig, ensure_config
+from langchain_core.runnables import RunnableConfig
 
 from langchain_echo import _core
-from langchain_echo._params import CallOptions, EchoParams
+from langchain_echo._params import CallOptions, EchoParams, generate_args
 
 
 def _text(message: BaseMessage) -> str:
@@ -181,21 +181,6 @@ class ChatEcho(EchoParams, BaseChatModel):
 
     # --- batches: one generate() call instead of a thread per input ---------------------------
 
-    def _batch_in_one_call(
-        self, config: RunnableConfig | list[RunnableConfig] | None, return_exceptions: bool
-    ) -> RunnableConfig | None:
-        """The config to batch with through ``generate()``, or None for LangChain's batch.
-
-        Per-input configs, run ids, concurrency limits and per-input exceptions need LangChain's
-        own thread-pool batch.
-        """
-        if isinstance(config, list) or return_exceptions:
-            return None
-        config = ensure_config(config)
-        if config.get("run_id") is not None or config.get("max_concurrency") is not None:
-            return None
-        return config
-
     def _batch_messages(
         self, inputs: Sequence[LanguageModelInput], kwargs: dict[str, Any]
     ) -> tuple[list[list[BaseMessage]], CallOptions]:
@@ -212,16 +197,14 @@ class ChatEcho(EchoParams, BaseChatModel):
         **kwargs: Any,
     ) -> list[AIMessage]:
         """Echoes every input, in order, as ``invoke`` would, through one ``generate()`` call."""
-        shared = self._batch_in_one_call(config, return_exceptions)
+        # Per-input exceptions need LangChain's batch, which runs each input on its own.
+        shared = None if return_exceptions else self._shared_config(config)
         if shared is None or not inputs:
             return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
         messages, _ = self._batch_messages(inputs, kwargs)
         result = self.generate(
             messages,
-            callbacks=shared.get("callbacks"),
-            tags=shared.get("tags"),
-            metadata=shared.get("metadata"),
-            run_name=shared.get("run_name"),
+            **generate_args(shared),
             **kwargs,
         )
         return _messages(result)
@@ -235,7 +218,7 @@ class ChatEcho(EchoParams, BaseChatModel):
         **kwargs: Any,
     ) -> list[AIMessage]:
         """Echoes every input, in order, as ``ainvoke`` would, through one ``agenerate()``."""
-        shared = self._batch_in_one_call(config, return_exceptions)
+        shared = None if return_exceptions else self._shared_config(config)
         if shared is None or not inputs:
             return await super().abatch(
                 inputs, config, return_exceptions=return_exceptions, **kwargs
@@ -243,10 +226,7 @@ class ChatEcho(EchoParams, BaseChatModel):
         messages, _ = self._batch_messages(inputs, kwargs)
         result = await self.agenerate(
             messages,
-            callbacks=shared.get("callbacks"),
-            tags=shared.get("tags"),
-            metadata=shared.get("metadata"),
-            run_name=shared.get("run_name"),
+            **generate_args(shared),
             **kwargs,
         )
         return _messages(result)

@@ -3,15 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LLM
+from langchain_core.language_models import LLM, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from langchain_core.runnables import RunnableConfig
 
 from langchain_echo import _core
-from langchain_echo._params import EchoParams
+from langchain_echo._params import EchoParams, generate_args
+
+
+class _Chunk(GenerationChunk):
+    """A streamed chunk whose ``+=`` keeps LangChain's ``LLM.stream`` linear.
+
+    ``LLM.stream`` adds every chunk to the first with ``+=``, which for plain chunks copies the
+    whole text so far each time (quadratic in the output). Here the first ``+=`` starts a private
+    accumulator that later ones append to in place, so a stream costs time linear in its output.
+    The chunks handed out are never changed.
+    """
+
+    @classmethod
+    def lc_id(cls) -> list[str]:
+        return GenerationChunk.lc_id()
+
+    def __repr_name__(self) -> str:
+        return "GenerationChunk"
+
+    def __iadd__(self, other: GenerationChunk) -> GenerationChunk:
+        return _Accumulated(text=self.text, generation_info=self.generation_info).__iadd__(other)
+
+
+class _Accumulated(_Chunk):
+    """The text streamed so far, owned by LangChain's stream loop alone: grows in place."""
+
+    def __iadd__(self, other: GenerationChunk) -> GenerationChunk:
+        if not isinstance(other, GenerationChunk):
+            return NotImplemented
+        fields = self.__dict__
+        # With the field's reference dropped, CPython appends to the string in place.
+        text = fields.pop("text")
+        text += other.text
+        fields["text"] = text
+        if other.generation_info:
+            self.generation_info = {**(self.generation_info or {}), **other.generation_info}
+        return self
 
 
 def _generation_info(finish_reason: str, stop_sequence: str | None) -> dict[str, Any]:
@@ -122,6 +159,58 @@ class EchoLLM(EchoParams, LLM):
     ) -> LLMResult:
         return self._echo_all(prompts, stop, kwargs)
 
+    def batch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[str]:
+        """Echoes every input, in order, as ``invoke`` would, in one native call.
+
+        With one config for the whole batch, callbacks are set up once for all prompts (each
+        still gets its own run), instead of once per prompt.
+        """
+        shared = self._shared_config(config)
+        if shared is None or not inputs:
+            return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
+        try:
+            self._call_options(kwargs.get("stop"), kwargs)
+            result = self.generate_prompt(
+                [self._convert_input(i) for i in inputs], **generate_args(shared), **kwargs
+            )
+        except Exception as e:
+            if return_exceptions:
+                return cast("list[str]", [e for _ in inputs])
+            raise
+        return [g[0].text for g in result.generations]
+
+    async def abatch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[str]:
+        """Echoes every input, in order, as ``ainvoke`` would, in one native call."""
+        shared = self._shared_config(config)
+        if shared is None or not inputs:
+            return await super().abatch(
+                inputs, config, return_exceptions=return_exceptions, **kwargs
+            )
+        try:
+            self._call_options(kwargs.get("stop"), kwargs)
+            result = await self.agenerate_prompt(
+                [self._convert_input(i) for i in inputs], **generate_args(shared), **kwargs
+            )
+        except Exception as e:
+            if return_exceptions:
+                return cast("list[str]", [e for _ in inputs])
+            raise
+        return [g[0].text for g in result.generations]
+
     # --- streaming ----------------------------------------------------------------------------
 
     def _chunks(self, prompt: str, stop: Any, kwargs: dict[str, Any]) -> Iterator[GenerationChunk]:
@@ -131,14 +220,14 @@ class EchoLLM(EchoParams, LLM):
         for text in stream:
             empty = False
             reason = stream.finish_reason
-            yield GenerationChunk(
+            yield _Chunk(
                 text=text,
                 generation_info=None
                 if reason is None
                 else _generation_info(reason, stream.stop_sequence),
             )
         if empty:
-            yield GenerationChunk(
+            yield _Chunk(
                 text="",
                 generation_info=_generation_info(
                     stream.finish_reason or "stop", stream.stop_sequence

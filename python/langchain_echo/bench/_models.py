@@ -1,0 +1,248 @@
+"""The models ours are measured against.
+
+- *Seed-like*: what LangChain's how-to guides teach people to write, in pure Python: slicing by
+  code point, a ``_stream`` loop, no native async (so ``astream``/``ainvoke`` take LangChain's
+  thread-pool path).
+- *Floor*: a model of the same base class whose ``_generate``/``_stream``/``_astream`` hand out
+  results built in advance: the least any subclass can cost on that path. Its async methods are
+  native, so it is also the native-async floor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LLM, BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import (
+    ChatGeneration,
+    ChatGenerationChunk,
+    ChatResult,
+    Generation,
+    GenerationChunk,
+    LLMResult,
+)
+from pydantic import PrivateAttr
+
+
+class SeedLLM(LLM):
+    """The seed guide's custom LLM: echoes the first ``n`` code points of the prompt."""
+
+    n: int
+
+    @property
+    def _llm_type(self) -> str:
+        return "seed-llm"
+
+    def _call(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> str:
+        return prompt[: self.n]
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        for char in prompt[: self.n]:
+            chunk = GenerationChunk(text=char)
+            if run_manager:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": "SeedLLM"}
+
+
+class SeedChat(BaseChatModel):
+    """The seed guide's chat model: echoes the first ``n`` code points of the last message."""
+
+    n: int
+    model_name: str = "seed-chat"
+
+    @property
+    def _llm_type(self) -> str:
+        return "seed-chat"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        tokens = str(messages[-1].content)[: self.n]
+        message = AIMessage(content=tokens, response_metadata={"model_name": self.model_name})
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for token in str(messages[-1].content)[: self.n]:
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
+            if run_manager:
+                run_manager.on_llm_new_token(token, chunk=chunk)
+            yield chunk
+        chunk = ChatGenerationChunk(
+            message=AIMessageChunk(content="", response_metadata={"model_name": self.model_name})
+        )
+        if run_manager:
+            run_manager.on_llm_new_token("", chunk=chunk)
+        yield chunk
+
+
+class FloorLLM(LLM):
+    """An LLM that hands out pre-built results: ``texts`` (its outputs) and ``chunks``."""
+
+    texts: list[str]
+    pieces: list[str]
+    _chunks: list[GenerationChunk] = PrivateAttr(default_factory=list)
+
+    def model_post_init(self, context: Any, /) -> None:
+        super().model_post_init(context)
+        self._chunks = [GenerationChunk(text=p) for p in self.pieces]
+
+    @property
+    def _llm_type(self) -> str:
+        return "floor-llm"
+
+    def _call(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> str:
+        return self.texts[0]
+
+    async def _acall(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> str:
+        return self.texts[0]
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        texts = self.texts
+        return LLMResult(generations=[[Generation(text=texts[i])] for i in range(len(prompts))])
+
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        return self._generate(prompts)
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        for chunk in self._chunks:
+            if run_manager:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        for chunk in self._chunks:
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+
+class FloorChat(BaseChatModel):
+    """A chat model that hands out pre-built results: ``text`` and its stream ``pieces``."""
+
+    text: str
+    pieces: list[str]
+    _result: ChatResult = PrivateAttr()
+
+    def model_post_init(self, context: Any, /) -> None:
+        super().model_post_init(context)
+        self._result = ChatResult(generations=[ChatGeneration(message=AIMessage(self.text))])
+
+    @property
+    def _llm_type(self) -> str:
+        return "floor-chat"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return self._result
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return self._result
+
+    def _chunks(self) -> list[ChatGenerationChunk]:
+        # LangChain sets ids and metadata on the chunks it is given, so each stream gets fresh
+        # chunk objects, built before the first is handed out.
+        chunks = [ChatGenerationChunk(message=AIMessageChunk(content=p)) for p in self.pieces]
+        chunks.append(
+            ChatGenerationChunk(message=AIMessageChunk(content="", chunk_position="last"))
+        )
+        return chunks
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for chunk in self._chunks():
+            if run_manager:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        for chunk in self._chunks():
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
