@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+
 from langchain_echo import (
     ChatEcho,
     EchoLLM,

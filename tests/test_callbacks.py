@@ -20,6 +20,7 @@ from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tracers._streaming import _V2StreamingCallbackHandler
+
 from langchain_echo import ChatEcho, EchoLLM
 
 pytestmark = pytest.mark.filterwarnings("ignore::langchain_core._api.LangChainBetaWarning")

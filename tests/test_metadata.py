@@ -16,6 +16,7 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
+
 from langchain_echo import ChatEcho, EchoLLM
 
 # Graphemes: "e\u0301" (e + combining acute) is 1, a skin-toned thumb is 1, a ZWJ family is 1,

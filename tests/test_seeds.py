@@ -9,6 +9,7 @@ import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_core.outputs import GenerationChunk
 from langchain_core.prompts import ChatPromptTemplate
+
 from langchain_echo import ChatEcho, EchoLLM
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from langchain_echo import ChatEcho
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_tests.unit_tests import ChatModelUnitTests
+
+from langchain_echo import ChatEcho
 
 
 class _EchoParams:
