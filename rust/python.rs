@@ -14,7 +14,7 @@ use std::sync::Arc;
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyInt, PyList, PySlice, PyString, PyTuple};
 
 use crate::graphemes::{self as seg, UNICODE_VERSION};
 use crate::shaper::{self, Finish, Options, Shaper, StopMode};
@@ -173,22 +173,48 @@ fn value_error(field: &str, value: &Bound<'_, PyAny>, why: &str) -> PyErr {
     PyValueError::new_err(format!("{field} {why}, got {shown} ({type_name})"))
 }
 
-/// A non-negative `int` (not a `bool`), or `None`.
-fn count_arg(field: &str, value: Option<&Bound<'_, PyAny>>, min: usize) -> PyResult<Option<usize>> {
-    let Some(value) = value.filter(|v| !v.is_none()) else {
-        return Ok(None);
+/// A count: an `int` (not a `bool`) of at least `min`, or `None`. Counts beyond `usize` saturate,
+/// since no text is that long.
+fn count_arg(
+    field: &str,
+    value: Option<&Bound<'_, PyAny>>,
+    min: usize,
+    none_ok: bool,
+) -> PyResult<Option<usize>> {
+    let value = match value {
+        Some(v) if !v.is_none() => v,
+        _ if none_ok => return Ok(None),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "{field} must be an int, got None"
+            )))
+        }
     };
-    let why = if min == 0 {
-        "must be a non-negative int or None"
-    } else {
-        "must be a positive int or None"
+    let why = match (min, none_ok) {
+        (0, true) => "must be a non-negative int or None",
+        (0, false) => "must be a non-negative int",
+        (_, true) => "must be a positive int or None",
+        (_, false) => "must be a positive int",
     };
-    if value.is_instance_of::<pyo3::types::PyBool>() {
+    if value.is_instance_of::<pyo3::types::PyBool>() || !value.is_instance_of::<PyInt>() {
         return Err(value_error(field, value, why));
     }
-    match value.extract::<i128>() {
-        Ok(v) if v >= min as i128 => Ok(Some(usize::try_from(v).unwrap_or(usize::MAX))),
-        _ => Err(value_error(field, value, why)),
+    if value.lt(min)? {
+        return Err(value_error(field, value, why));
+    }
+    Ok(Some(value.extract::<usize>().unwrap_or(usize::MAX)))
+}
+
+/// A count from a model (already validated in Python): saturated to `usize`.
+fn model_count(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<usize>> {
+    count_arg("n", value, 0, true)
+}
+
+fn stop_mode(exclude: bool) -> StopMode {
+    if exclude {
+        StopMode::Exclude
+    } else {
+        StopMode::Include
     }
 }
 
@@ -220,10 +246,15 @@ impl PyStopSet {
             vec![one.clone()]
         } else {
             let mut stops = Vec::new();
-            let iter = stop.try_iter().map_err(|_| {
-                value_error("stop", stop, "must be a string, a list of strings or None")
-            })?;
-            for (i, item) in iter.enumerate() {
+            // Only a list or a tuple: bytes, dicts and sets would be read as something else.
+            if !(stop.is_instance_of::<PyList>() || stop.is_instance_of::<PyTuple>()) {
+                return Err(value_error(
+                    "stop",
+                    stop,
+                    "must be a string, a list of strings or None",
+                ));
+            }
+            for (i, item) in stop.try_iter()?.enumerate() {
                 let item = item?;
                 match item.cast_into::<PyString>() {
                     Ok(s) => stops.push(s),
@@ -254,6 +285,21 @@ impl PyStopSet {
             set: Arc::new(set),
             stops: stops.into_iter().map(Bound::unbind).collect(),
         })
+    }
+
+    /// The occurrence that ends first in `text` (of those ending together, the longest), as
+    /// `(start, end, stop)` with `start`/`end` code-point offsets (`text[start:end] == stop`);
+    /// `None` when no stop sequence occurs.
+    fn find<'py>(
+        &self,
+        text: &Bound<'py, PyString>,
+    ) -> PyResult<Option<(usize, usize, Bound<'py, PyString>)>> {
+        let bytes = text_bytes(text)?;
+        Ok(self.set.find_earliest(&bytes, 0).map(|m| {
+            let start = seg::code_points(&bytes[..m.start]);
+            let end = start + seg::code_points(&bytes[m.start..m.end]);
+            (start, end, self.stops[m.pattern].bind(text.py()).clone())
+        }))
     }
 
     /// The stop sequences, in the order given.
@@ -315,7 +361,8 @@ fn echo_one<'py>(
         Cursor::Bytes { .. } => {
             let s = text.to_str()?;
             let (len, finish) = shaper::shape(s.as_bytes(), opts);
-            let output = if len == s.len() {
+            // The caller's own object only when it is an exact str (never a subclass).
+            let output = if len == s.len() && text.is_exact_instance_of::<PyString>() {
                 text.clone()
             } else {
                 PyString::new(py, &s[..len])
@@ -341,16 +388,12 @@ fn echo_one<'py>(
 #[pyo3(signature = (text, n, stops, exclude))]
 fn echo<'py>(
     text: &Bound<'py, PyString>,
-    n: Option<usize>,
+    n: Option<&Bound<'py, PyAny>>,
     stops: Option<&Bound<'py, PyStopSet>>,
     exclude: bool,
 ) -> PyResult<Echoed<'py>> {
-    let mode = if exclude {
-        StopMode::Exclude
-    } else {
-        StopMode::Include
-    };
-    echo_one(text, stops, &options(stops, mode, n, None))
+    let mode = stop_mode(exclude);
+    echo_one(text, stops, &options(stops, mode, model_count(n)?, None))
 }
 
 /// Echoes every text of `texts` in one call: a list of what [`echo`] returns.
@@ -358,16 +401,12 @@ fn echo<'py>(
 #[pyo3(signature = (texts, n, stops, exclude))]
 fn echo_batch<'py>(
     texts: &Bound<'py, PyAny>,
-    n: Option<usize>,
+    n: Option<&Bound<'py, PyAny>>,
     stops: Option<&Bound<'py, PyStopSet>>,
     exclude: bool,
 ) -> PyResult<Vec<Echoed<'py>>> {
-    let mode = if exclude {
-        StopMode::Exclude
-    } else {
-        StopMode::Include
-    };
-    let opts = options(stops, mode, n, None);
+    let mode = stop_mode(exclude);
+    let opts = options(stops, mode, model_count(n)?, None);
     texts
         .try_iter()?
         .map(|t| echo_one(t?.cast::<PyString>()?, stops, &opts))
@@ -389,24 +428,16 @@ impl EchoStream {
     #[pyo3(signature = (text, n, stops, exclude, chunk_size))]
     fn new(
         text: &Bound<'_, PyString>,
-        n: Option<usize>,
+        n: Option<&Bound<'_, PyAny>>,
         stops: Option<&Bound<'_, PyStopSet>>,
         exclude: bool,
-        chunk_size: usize,
+        chunk_size: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
-        if chunk_size == 0 {
-            return Err(PyValueError::new_err(
-                "chunk_size must be at least 1, got 0",
-            ));
-        }
-        let mode = if exclude {
-            StopMode::Exclude
-        } else {
-            StopMode::Include
-        };
+        let chunk_size = count_arg("chunk_size", Some(chunk_size), 1, false)?;
+        let mode = stop_mode(exclude);
         Ok(Self {
             source: Source::new(text)?,
-            shaper: Shaper::new(options(stops, mode, n, Some(chunk_size))),
+            shaper: Shaper::new(options(stops, mode, model_count(n)?, chunk_size)),
             stops: stops.map(|s| s.clone().unbind()),
             ready: VecDeque::new(),
         })
@@ -495,8 +526,8 @@ impl PyStreamShaper {
         chunk_size: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mode = mode_arg(stop_mode)?;
-        let max_graphemes = count_arg("max_graphemes", max_graphemes, 0)?;
-        let chunk_size = count_arg("chunk_size", chunk_size, 1)?;
+        let max_graphemes = count_arg("max_graphemes", max_graphemes, 0, true)?;
+        let chunk_size = count_arg("chunk_size", chunk_size, 1, true)?;
         let stops = match stop.filter(|s| !s.is_none()) {
             Some(s) if s.cast::<PyStopSet>().is_ok() => Some(s.cast::<PyStopSet>()?.clone()),
             // An empty list or tuple means no stop sequences, as it does for the models.
@@ -552,15 +583,20 @@ impl PyStreamShaper {
 
     fn __repr__(&self) -> String {
         let o = self.shaper.options();
+        let count = |c: Option<usize>| c.map_or_else(|| "None".to_owned(), |c| c.to_string());
         format!(
-            "StreamShaper(stop_mode={:?}, max_graphemes={:?}, chunk_size={:?}, done={})",
+            "StreamShaper(stop_mode='{}', max_graphemes={}, chunk_size={}, done={})",
             match o.mode {
                 StopMode::Include => "include",
                 StopMode::Exclude => "exclude",
             },
-            o.max_graphemes,
-            o.chunk_size.map(NonZeroUsize::get),
-            self.shaper.is_done()
+            count(o.max_graphemes),
+            count(o.chunk_size.map(NonZeroUsize::get)),
+            if self.shaper.is_done() {
+                "True"
+            } else {
+                "False"
+            }
         )
     }
 }
@@ -598,8 +634,7 @@ fn truncate_graphemes<'py>(
     text: &Bound<'py, PyString>,
     n: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyString>> {
-    let n = count_arg("n", Some(n), 0)?
-        .ok_or_else(|| PyValueError::new_err("n must be a non-negative int, got None"))?;
+    let n = count_arg("n", Some(n), 0, false)?.unwrap_or(usize::MAX);
     let opts = Options {
         max_graphemes: Some(n),
         ..Options::default()

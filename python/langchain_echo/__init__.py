@@ -2,11 +2,13 @@
 
 ``EchoLLM`` and ``ChatEcho`` echo their input, counted in Unicode grapheme clusters, with stop
 sequences, streaming and native async; ``graphemes``, ``truncate_graphemes``, ``count_graphemes``
-and ``StreamShaper`` expose the Rust core they stand on.
+``StopSet`` and ``StreamShaper`` expose the Rust core they stand on; ``shape_stream`` and
+``ShapeStream`` give any model's stream the same grapheme and stop-sequence semantics.
 """
 
 from langchain_echo._core import (
     UNICODE_VERSION,
+    StopSet,
     StreamShaper,
     __version__,
     count_graphemes,
@@ -15,14 +17,19 @@ from langchain_echo._core import (
 )
 from langchain_echo.chat_models import ChatEcho
 from langchain_echo.llms import EchoLLM
+from langchain_echo.shape import ShapeStream, ashape_stream, shape_stream
 
 __all__ = [
     "UNICODE_VERSION",
     "ChatEcho",
     "EchoLLM",
+    "ShapeStream",
+    "StopSet",
     "StreamShaper",
     "__version__",
+    "ashape_stream",
     "count_graphemes",
     "graphemes",
+    "shape_stream",
     "truncate_graphemes",
 ]

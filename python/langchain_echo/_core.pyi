@@ -45,13 +45,25 @@ def count_graphemes(text: str) -> int:
 
 @final
 class StopSet:
-    """A compiled, immutable set of stop sequences, shared by every call that uses it."""
+    """A compiled, immutable set of stop sequences, shared by every call that uses it.
 
-    def __new__(cls, stop: str | Iterable[str]) -> Self:
-        """Compiles ``stop``: one string, or an iterable of non-empty strings.
+    Models compile and cache their stop sequences themselves; build one to search text directly,
+    or to pass a large set to ``StreamShaper`` once.
+    """
+
+    def __new__(cls, stop: str | list[str] | tuple[str, ...]) -> Self:
+        """Compiles ``stop``: one string, or a list or tuple of non-empty strings.
 
         Raises:
             ValueError: an entry is empty or not a string, or the list is empty.
+        """
+
+    def find(self, text: str) -> tuple[int, int, str] | None:
+        """The occurrence in ``text`` that ends first (of those ending together, the longest).
+
+        Returns ``(start, end, stop)`` in code points, so ``text[start:end] == stop``, or None
+        when no stop sequence occurs. One stop is found with SIMD substring search, several with
+        an Aho-Corasick automaton: one pass over ``text`` whatever their number.
         """
 
     @property
