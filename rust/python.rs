@@ -218,13 +218,27 @@ fn stop_mode(exclude: bool) -> StopMode {
     }
 }
 
-fn mode_arg(value: &str) -> PyResult<StopMode> {
-    match value {
-        "include" => Ok(StopMode::Include),
-        "exclude" => Ok(StopMode::Exclude),
-        other => Err(PyValueError::new_err(format!(
-            "stop_mode must be 'include' or 'exclude', got {other:?}"
-        ))),
+/// `stop_mode` as an argument: `"include"` or `"exclude"`, anything else a `ValueError`.
+#[derive(Clone, Copy)]
+struct ModeArg(StopMode);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for ModeArg {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let text = obj
+            .cast::<PyString>()
+            .ok()
+            .map(|s| s.to_cow().ok().map(std::borrow::Cow::into_owned));
+        match text.flatten().as_deref() {
+            Some("include") => Ok(Self(StopMode::Include)),
+            Some("exclude") => Ok(Self(StopMode::Exclude)),
+            _ => Err(value_error(
+                "stop_mode",
+                &obj.to_owned(),
+                "must be 'include' or 'exclude'",
+            )),
+        }
     }
 }
 
@@ -517,15 +531,18 @@ struct PyStreamShaper {
 #[pymethods]
 impl PyStreamShaper {
     #[new]
-    #[pyo3(signature = (*, stop = None, stop_mode = "include", max_graphemes = None, chunk_size = None))]
+    #[pyo3(
+        signature = (*, stop = None, stop_mode = ModeArg(StopMode::Include), max_graphemes = None, chunk_size = None),
+        text_signature = "(*, stop=None, stop_mode='include', max_graphemes=None, chunk_size=None)"
+    )]
     fn new(
         py: Python<'_>,
         stop: Option<&Bound<'_, PyAny>>,
-        stop_mode: &str,
+        stop_mode: ModeArg,
         max_graphemes: Option<&Bound<'_, PyAny>>,
         chunk_size: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let mode = mode_arg(stop_mode)?;
+        let mode = stop_mode.0;
         let max_graphemes = count_arg("max_graphemes", max_graphemes, 0, true)?;
         let chunk_size = count_arg("chunk_size", chunk_size, 1, true)?;
         let stops = match stop.filter(|s| !s.is_none()) {
