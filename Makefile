@@ -13,7 +13,7 @@ BUILT := $(VENV)/.extension-built
 RUST_SOURCES := $(wildcard rust/*.rs) Cargo.toml
 PY_SOURCES := $(wildcard python/langchain_echo/*.py python/langchain_echo/*.pyi)
 
-.PHONY: help venv build test test-rust test-python lint bench bench-quick demo clean
+.PHONY: help venv build test test-rust test-python lint bench bench-quick bench-pytest demo clean
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'

@@ -11,12 +11,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="langchain-echo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="run the seed documents' examples")
+    bench = commands.add_parser(
+        "bench", help="run the benchmarks: ours against the baselines, with each target"
+    )
+    bench.add_argument("--quick", action="store_true", help="fewer rounds: about a minute")
+    bench.add_argument("--out", default=".", help="folder for bench-report.json and .md")
+    bench.add_argument("--plot", metavar="FILE.png", help="draw the charts (needs matplotlib)")
+    bench.add_argument("--only", nargs="+", metavar="KEY", help="only these scenarios (P1 ...)")
+    bench.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from langchain_echo import _demo
 
         _demo.run()
-    return 0
+        return 0
+    from langchain_echo import bench as bench_command
+
+    return bench_command.main(args)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -182,15 +183,18 @@ class FloorLLM(LLM):
 
 
 class FloorChat(BaseChatModel):
-    """A chat model that hands out pre-built results: ``text`` and its stream ``pieces``."""
+    """A chat model that hands out pre-built results: ``texts`` in turn, and stream ``pieces``."""
 
-    text: str
+    texts: list[str]
     pieces: list[str]
-    _result: ChatResult = PrivateAttr()
+    _results: Iterator[ChatResult] = PrivateAttr()
 
     def model_post_init(self, context: Any, /) -> None:
         super().model_post_init(context)
-        self._result = ChatResult(generations=[ChatGeneration(message=AIMessage(self.text))])
+        results = [
+            ChatResult(generations=[ChatGeneration(message=AIMessage(t))]) for t in self.texts
+        ]
+        self._results = itertools.cycle(results)
 
     @property
     def _llm_type(self) -> str:
@@ -203,7 +207,7 @@ class FloorChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return self._result
+        return next(self._results)
 
     async def _agenerate(
         self,
@@ -212,16 +216,15 @@ class FloorChat(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return self._result
+        return next(self._results)
 
-    def _chunks(self) -> list[ChatGenerationChunk]:
-        # LangChain sets ids and metadata on the chunks it is given, so each stream gets fresh
-        # chunk objects, built before the first is handed out.
-        chunks = [ChatGenerationChunk(message=AIMessageChunk(content=p)) for p in self.pieces]
-        chunks.append(
-            ChatGenerationChunk(message=AIMessageChunk(content="", chunk_position="last"))
-        )
-        return chunks
+    def _chunks(self) -> Iterator[ChatGenerationChunk]:
+        # LangChain sets ids and metadata on the chunks it is given, so each stream needs fresh
+        # chunk objects: the one cost every correct model pays per chunk, paid here as late as
+        # possible (building them all first costs more, by keeping them alive for the collector).
+        for piece in self.pieces:
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", chunk_position="last"))
 
     def _stream(
         self,

@@ -66,7 +66,8 @@ class PyShaper:
                 if cut is not None:
                     upto = cut
                     self.done = True
-        elif self.exclude:
+        elif self.exclude and not final:
+            # At the end of the input a possible stop prefix is just text: nothing is held.
             for i in range(max(0, len(buf) - self.keep), len(buf)):
                 if any(s.startswith(buf[i:]) for s in self.stops):
                     upto = max(e for e in ends if e <= min(i, upto))

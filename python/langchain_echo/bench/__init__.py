@@ -1,0 +1,228 @@
+"""``langchain-echo bench``: every benchmark scenario, its baselines, and a report.
+
+Each scenario times ours and its baselines in the same run, on the same inputs, after checking
+their outputs equal; the report gives each ratio against its target. The same scenarios back the
+pytest-benchmark suite in ``benches/``. Needs the ``bench`` extra (``ugrapheme``, ``regex``,
+``grapheme``); ``--plot`` needs ``matplotlib``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import json
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from langchain_echo.bench._harness import Progress, Result, measure
+from langchain_echo.bench._scenarios import BUILDERS
+
+__all__ = ["environment", "render_markdown", "render_table", "run"]
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment() -> dict[str, Any]:
+    """The machine, the versions and the date a report was made on."""
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{_cpu()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "versions": {
+            d: _version(d)
+            for d in ("langchain-echo", "langchain-core", "pydantic", "ugrapheme", "regex")
+        },
+    }
+
+
+def run(
+    *,
+    quick: bool = False,
+    only: Sequence[str] = (),
+    progress: bool | None = None,
+) -> list[Result]:
+    """Runs the scenarios (``only``: keys such as ``"P7"``); ``quick`` runs fewer, shorter.
+
+    Each group's inputs are built just before it runs and freed after, and every scenario
+    starts from a collected heap, so that one group's data does not slow another's collections.
+    """
+    groups = [build for keys, build in BUILDERS if not only or set(keys) & set(only)]
+    rounds, min_time = (3, 0.03) if quick else (7, 0.2)
+    # The bar counts rounds; a group's size is known once it is built, so estimate until then.
+    bar = Progress(len(groups) * 4 * rounds, enabled=progress)
+    results: list[Result] = []
+    try:
+        for build in groups:
+            scenarios = [
+                s for s in build() if (not only or s.key in only) and (s.quick or not quick)
+            ]
+            for scenario in scenarios:
+                gc.collect()
+                results.append(measure(scenario, rounds=rounds, min_time=min_time, progress=bar))
+            del scenarios
+            gc.collect()
+    finally:
+        bar.close()
+    return results
+
+
+def _fmt(value: float, unit: str) -> str:
+    return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.3g} {unit}"
+
+
+def _met(result: Result) -> str:
+    return {True: "yes", False: "NO", None: "-"}[result.met]
+
+
+def _rows(results: list[Result]) -> list[list[str]]:
+    rows = []
+    for r in results:
+        s = r.scenario
+        rows.append(
+            [
+                s.key,
+                s.title,
+                _fmt(r.ours.value, s.unit),
+                f"{r.baseline.label}: {_fmt(r.baseline.value, s.unit)}",
+                f"{r.ratio:.3f}x",
+                s.target_text or "-",
+                _met(r),
+            ]
+        )
+        for other, ratio in r.others:
+            rows.append(
+                ["", "", "", f"{other.label}: {_fmt(other.value, s.unit)}", f"{ratio:.3f}x", "", ""]
+            )
+    return rows
+
+
+HEADER = ["#", "scenario", "ours", "baseline", "ratio (time)", "target", "met"]
+
+
+def render_table(results: list[Result]) -> str:
+    """A plain-text table of the results."""
+    rows = [HEADER, *_rows(results)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    met = [r.met for r in results if r.met is not None]
+    lines.append(f"\ntargets met: {sum(met)} of {len(met)}")
+    return "\n".join(lines)
+
+
+def render_markdown(results: list[Result], env: dict[str, Any]) -> str:
+    """The results as a Markdown report, with the machine, versions and date."""
+    versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+    out = [
+        "# langchain-echo benchmark report",
+        "",
+        f"- date: {env['date']}",
+        f"- machine: {env['machine']}",
+        f"- python: {env['python']}; {versions}",
+        f"- command: `{env.get('command', 'langchain-echo bench')}`",
+        "",
+        "Ratios are ours' time over the baseline's, the median over rounds run in turn in one "
+        "process (below 1 is faster). Throughput rows (MB/s) still compare times.",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "|".join("---" for _ in HEADER) + "|",
+    ]
+    out += ["| " + " | ".join(r) + " |" for r in _rows(results)]
+    met = [r.met for r in results if r.met is not None]
+    out += ["", f"Targets met: {sum(met)} of {len(met)}."]
+    return "\n".join(out) + "\n"
+
+
+def to_json(results: list[Result], env: dict[str, Any]) -> dict[str, Any]:
+    """The results as JSON-ready data."""
+
+    def case(c: Any) -> dict[str, Any]:
+        return {"label": c.label, "seconds": c.seconds, "value": c.value}
+
+    return {
+        "environment": env,
+        "results": [
+            {
+                "key": r.scenario.key,
+                "title": r.scenario.title,
+                "unit": r.scenario.unit,
+                "ours": case(r.ours),
+                "baseline": case(r.baseline),
+                "ratio": r.ratio,
+                "target": r.scenario.target,
+                "target_text": r.scenario.target_text,
+                "met": r.met,
+                "others": [{**case(c), "ratio": ratio} for c, ratio in r.others],
+            }
+            for r in results
+        ],
+    }
+
+
+def plot(results: list[Result], path: str) -> None:
+    """Draws per-chunk overhead and throughput charts to ``path`` (needs matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    per_chunk = [r for r in results if r.scenario.key in ("P1", "P2", "P3")]
+    throughput = [r for r in results if r.scenario.unit == "MB/s"]
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    for ax, group, unit in ((axes[0], per_chunk, "µs per chunk"), (axes[1], throughput, "MB/s")):
+        labels = [r.scenario.title for r in group]
+        series: dict[str, list[float]] = {}
+        for i, r in enumerate(group):
+            for c in (r.ours, r.baseline, *(o for o, _ in r.others)):
+                name = "ours" if c is r.ours else c.label
+                series.setdefault(name, [0.0] * len(group))[i] = c.value
+        width = 0.8 / max(len(series), 1)
+        for j, (name, values) in enumerate(series.items()):
+            ax.bar([i + j * width for i in range(len(group))], values, width, label=name)
+        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(group))], labels, rotation=20)
+        ax.set_ylabel(unit)
+        ax.legend(fontsize=8)
+    axes[0].set_title("Streaming: cost per chunk (lower is better)")
+    axes[1].set_title("graphemes(): throughput (higher is better)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(args: Any) -> int:
+    """The ``bench`` command; ``args`` from ``langchain_echo.__main__``."""
+    env = environment()
+    env["command"] = "langchain-echo bench" + (" --quick" if args.quick else "")
+    results = run(quick=args.quick, only=args.only or ())
+    print(render_table(results))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench-report.json").write_text(json.dumps(to_json(results, env), indent=2) + "\n")
+    (out / "bench-report.md").write_text(render_markdown(results, env))
+    print(f"\nwrote {out / 'bench-report.json'} and {out / 'bench-report.md'}", file=sys.stderr)
+    if args.plot:
+        try:
+            plot(results, args.plot)
+            print(f"wrote {args.plot}", file=sys.stderr)
+        except ImportError:
+            print("--plot needs matplotlib: pip install matplotlib", file=sys.stderr)
+    return 1 if args.check and any(r.met is False for r in results) else 0
