@@ -1,55 +1,16 @@
-"""Stop sequences and grapheme safety for any model's stream: ``shape_stream`` and ``ShapeStream``.
+"""Stop sequences and grapheme safety for any model's stream (SPEC section 8).
 
-Real providers split emoji and accented letters across stream chunks, and many of their APIs lack
-stop sequences or leak a stop that spans two chunks. The functions and the runnable here put any
-stream of ``str``, message chunks or ``GenerationChunk`` through a
-:class:`~langchain_echo.StreamShaper`, which gives it the semantics of the echo models: no chunk
-splits a grapheme, the earliest-ending stop sequence ends the stream (kept in the text with
-``stop_mode="include"``, cut with ``"exclude"``), ``max_graphemes`` caps it, and ``chunk_size``
-re-chunks it. All text work is done by the native shaper; this module only moves text in and out of
-chunks.
-
-What happens to a chunk
------------------------
-
-* **Text.** A ``str`` chunk is its text; a message's text is its string content, or the text blocks
-  (``str`` items and ``{"type": "text"}`` dicts) of list content, joined; a ``GenerationChunk``'s
-  is its ``text``. The text goes through the shaper; an upstream chunk gives as many output chunks
-  as the shaper releases for it (with ``chunk_size=None``, at most one).
-* **Everything else passes through, once.** Ids and names stay on every output chunk. The other
-  fields of an upstream chunk (``usage_metadata``, ``response_metadata``, ``additional_kwargs``,
-  tool-call chunks, ``chunk_position``, ``generation_info``, non-text content blocks, keys of a
-  text block other than ``type``/``text``/``index``) go on the *last* output chunk made from it.
-  When the shaper holds back all of that chunk's text (an emoji still incomplete, a possible stop
-  prefix), the fields go out at once on a chunk with empty text, so they are never delayed behind
-  held text, lost, or duplicated: merging the output chunks gives what merging the upstream chunks
-  gives, with the text shaped. A chunk with no such fields whose text is all held back gives no
-  output chunk. Released text goes into the chunk's first text block (its keys kept) and the
-  chunk's other text blocks are dropped; a chunk with list content and no text block that still
-  releases text (the final flush) gets a plain text block modelled on the last one seen.
-* **The end.** When the upstream ends, the shaper's held text is flushed in chunks modelled on the
-  last upstream chunk (id kept, nothing else). A message chunk with ``chunk_position="last"``
-  (LangChain's chat models end every stream with one) is the end: the shaper is finished on it, so
-  the flushed text rides on that chunk, and the upstream is then read to its natural end so the
-  model's run completes normally.
-* **A cut.** When a stop sequence or ``max_graphemes`` ends the text before the upstream ends, the
-  output is the text the shaper releases, then (for message and generation chunks) a closing chunk
-  with empty text that carries ``finish_reason`` (``"stop"`` or ``"length"``) and, when a stop
-  ended it, ``stop_sequence``, in ``response_metadata`` (messages) or ``generation_info``
-  (``GenerationChunk``); a message closing chunk is an ``AIMessageChunk`` with
-  ``chunk_position="last"`` when the stream was of those, and is the only chunk so marked. Any
-  ``finish_reason``/``stop_sequence`` on the chunk that was cut is dropped in favour of the closing
-  chunk's. The upstream iterator is then closed (``close()`` / ``aclose()``), not drained: the
-  provider stops generating, and what it would have sent later (a final usage chunk, say) is never
-  seen (unless the cut chunk is the one marked last: that upstream has nothing left to send, so it
-  is read to its end). A ``str`` stream just ends.
-* **Abandonment.** A consumer that stops reading and closes the shaped stream closes the upstream
-  too.
+``shape_stream``, ``ashape_stream`` and the runnable ``ShapeStream`` put a stream of ``str``,
+message chunks or ``GenerationChunk`` through a :class:`~langchain_echo.StreamShaper`, which does
+all the text work; this module only moves text in and out of chunks. What happens to each chunk
+and each of its fields, at the end of a stream and on a cut, is stated once, for users, in the
+README section "Shaping any model's stream"; ``tests/test_shape.py`` checks every rule there.
 """
 
 from __future__ import annotations
 
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
     Generator,
@@ -57,6 +18,8 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
+from contextlib import aclosing
+from functools import lru_cache
 from typing import Any, Literal, TypeVar, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -64,7 +27,7 @@ from langchain_core.outputs import GenerationChunk
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import ConfigDict, model_validator
 
-from langchain_echo._core import StreamShaper
+from langchain_echo._core import StopSet, StreamShaper
 from langchain_echo._params import compile_stops
 
 __all__ = ["ShapeStream", "ashape_stream", "shape_stream"]
@@ -76,17 +39,60 @@ ChunkT = TypeVar("ChunkT", bound=ShapeChunk)
 
 StopMode = Literal["include", "exclude"]
 
+Block = str | dict[str, Any]
+"""A block of list content, as LangChain types it."""
+
+Placed = tuple[Block, int, int, bool]
+"""A block of a chunk, where its share of the released text starts and ends (``-1`` for a
+non-text block), and whether the block's own keys belong to this chunk."""
+
 # The keys a closing chunk sets; a cut chunk's own values for them are dropped.
 _FINISH_KEYS = ("finish_reason", "stop_sequence")
 # Keys of a text block that any piece of its text may carry; others go out once.
 _PLAIN_TEXT_KEYS = frozenset(("type", "text", "index"))
 
 
+def _stop_set(stop: object) -> StopSet | None:
+    """``stop`` compiled, cached by value; a bad value raises ``StopSet``'s ``ValueError``."""
+    if stop is None:
+        return None
+    if isinstance(stop, str):
+        return compile_stops((stop,))
+    if isinstance(stop, (list, tuple)) and all(isinstance(s, str) for s in stop):
+        return compile_stops(tuple(stop)) if stop else None
+    return StopSet(cast("list[str]", stop))  # not a stop set: raises, naming the bad value
+
+
+@lru_cache(maxsize=256)
+def _longest(stops: StopSet) -> int:
+    return max(map(len, stops.stops))
+
+
+def _is_cut(shaper: StreamShaper) -> bool:
+    """Whether a stop sequence or the budget ended the text (not the input running out)."""
+    return shaper.stop_sequence is not None or shaper.finish_reason == "length"
+
+
 # --- reading and writing the text of a chunk ----------------------------------------------------
 
 
+def _text_of(chunk: object) -> str:
+    if isinstance(chunk, str):
+        return chunk
+    if isinstance(chunk, BaseMessage):
+        content = chunk.content
+        return content if isinstance(content, str) else str(chunk.text)
+    if isinstance(chunk, GenerationChunk):
+        return chunk.text
+    msg = (
+        "a shaped stream carries str, messages or GenerationChunk, "
+        f"got {chunk!r} ({type(chunk).__name__})"
+    )
+    raise TypeError(msg)
+
+
 def _is_text_block(block: object) -> bool:
-    """Whether a content block is text, as ``BaseMessage.text`` decides it."""
+    """Whether a content block holds text, as ``BaseMessage.text`` decides it."""
     return isinstance(block, str) or (
         isinstance(block, dict)
         and block.get("type") == "text"
@@ -100,28 +106,20 @@ def _is_plain_text_block(block: object) -> bool:
     )
 
 
-def _text_of(chunk: object) -> str:
-    if isinstance(chunk, str):
-        return chunk
-    if isinstance(chunk, BaseMessage):
-        content = chunk.content
-        if isinstance(content, str):
-            return content
-        return "".join(
-            block if isinstance(block, str) else cast("str", block["text"])
-            for block in content
-            if _is_text_block(block)
-        )
-    if isinstance(chunk, GenerationChunk):
-        return chunk.text
-    msg = (
-        "a shaped stream carries str, messages or GenerationChunk, "
-        f"got {chunk!r} ({type(chunk).__name__})"
-    )
-    raise TypeError(msg)
+def _block_text(block: Block) -> str:
+    return block if isinstance(block, str) else cast("str", block["text"])
 
 
-def _with_text(block: str | dict[str, Any], text: str, *, full: bool) -> str | dict[str, Any]:
+def _index(block: Block) -> object:
+    return block.get("index") if isinstance(block, dict) else None
+
+
+def _last_text_block(content: list[Block]) -> Block | None:
+    """The last text block that holds text: where text held back from ``content`` comes from."""
+    return next((b for b in reversed(content) if _is_text_block(b) and _block_text(b)), None)
+
+
+def _with_text(block: Block, text: str, *, full: bool) -> Block:
     """``block`` holding ``text``: all its keys when ``full``, else only type and index."""
     if isinstance(block, str):
         return text
@@ -133,35 +131,52 @@ def _with_text(block: str | dict[str, Any], text: str, *, full: bool) -> str | d
     return plain
 
 
-def _content(
-    content: str | list[str | dict[str, Any]],
-    text: str,
-    template: str | dict[str, Any] | None,
-    *,
-    full: bool,
-) -> str | list[str | dict[str, Any]]:
-    """New content holding ``text``; with ``full``, the non-text blocks and text-block keys too."""
-    if isinstance(content, str):
-        return text
-    blocks: list[str | dict[str, Any]] = []
-    placed = False
+def _layout(content: list[Block], lead: int, template: Block | None) -> list[Placed]:
+    """Where the text released for a chunk with list ``content`` goes, block by block.
+
+    The released text is a prefix of the ``lead`` characters held back from earlier chunks and
+    then the chunk's own text. The held characters go at the front of the chunk's first text block,
+    or into a plain block of their own modelled on ``template`` (the block they came from) when its
+    ``index`` differs or the chunk has no text block; each text block then holds its own text.
+    """
+    layout: list[Placed] = []
+    end = lead
+    placed = lead == 0
     for block in content:
-        if _is_text_block(block):
-            if not placed:
-                placed = True
-                if text or (full and not _is_plain_text_block(block)):
-                    blocks.append(_with_text(block, text, full=full))
-        elif full:
-            blocks.append(block)
-    if not placed and text:
-        blocks.append(_with_text(template or {"type": "text"}, text, full=False))
+        if not _is_text_block(block):
+            layout.append((block, -1, -1, True))
+            continue
+        start = end
+        end += len(_block_text(block))
+        if not placed:
+            placed = True
+            if template is None or _index(template) == _index(block):
+                start = 0
+            else:
+                layout.append((template, 0, lead, False))
+        layout.append((block, start, end, True))
+    if not placed:
+        layout.append((template if template is not None else {"type": "text"}, 0, lead, False))
+    return layout
+
+
+def _render(layout: list[Placed], text: str, start: int, end: int, *, full: bool) -> list[Block]:
+    """The content that holds ``text[start:end]``, each text block its share of it.
+
+    With ``full``, also the non-text blocks, and the keys of the text blocks (kept even when the
+    block's share is empty); otherwise plain text blocks only.
+    """
+    blocks: list[Block] = []
+    for block, lo, hi, own in layout:
+        if lo < 0:
+            if full:
+                blocks.append(block)
+            continue
+        part = text[max(start, lo) : min(end, hi)]
+        keys = full and own
+        if part or (keys and not _is_plain_text_block(block)):
+            blocks.append(_with_text(block, part, full=keys))
     return blocks
-
-
-def _first_text_block(content: str | list[str | dict[str, Any]]) -> str | dict[str, Any] | None:
-    if isinstance(content, str):
-        return None
-    return next((b for b in content if _is_text_block(b)), None)
 
 
 def _carries_fields(chunk: BaseMessage | GenerationChunk) -> bool:
@@ -207,80 +222,181 @@ def _without_finish(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 class _Shaping:
-    """One stream: its shaper, the last upstream chunk, and how the stream ended."""
+    """One stream: its shaper, what it has seen of the upstream, and how the stream ended."""
 
-    __slots__ = ("cut", "last", "marked_last", "shaper", "template")
+    __slots__ = (
+        "cut",
+        "held",
+        "join",
+        "keep",
+        "last",
+        "marked_last",
+        "probe",
+        "recent",
+        "shaper",
+        "stopped",
+        "template",
+    )
 
-    def __init__(self, shaper: StreamShaper) -> None:
-        self.shaper = shaper
+    def __init__(
+        self,
+        stops: StopSet | None,
+        stop_mode: StopMode,
+        max_graphemes: int | None,
+        chunk_size: int | None,
+    ) -> None:
+        self.shaper = StreamShaper(
+            stop=stops, stop_mode=stop_mode, max_graphemes=max_graphemes, chunk_size=chunk_size
+        )
+        # With chunk_size=None, the text of a chunk marked last and the final flush go out as one.
+        self.join = chunk_size is None
+        # Include mode: a stop that ends in the held last grapheme is certain, though the shaper
+        # waits for the text after it. ``probe`` finds it in ``recent`` (the last ``keep`` code
+        # points of the text) and the new text, so that later chunks pass only that text.
+        probe = stops if stop_mode == "include" else None
+        self.probe = probe
+        self.keep = _longest(probe) - 1 if probe is not None else 0
+        self.recent = ""
+        # Characters fed but not yet released: the front of what the next chunk releases.
+        self.held = 0
         # The last upstream chunk: the model for the final flush and the closing chunk.
         self.last: object = None
-        # The last text block seen in list content, for text flushed into a chunk without one.
-        self.template: str | dict[str, Any] | None = None
-        # Whether the shaper ended the text while the upstream still had more (a stop, the budget).
+        # The text block the held characters come from (list content).
+        self.template: Block | None = None
+        # Whether a stop sequence or the budget ended the text: a closing chunk went out.
         self.cut = False
+        # Whether a stop sequence has been seen, in include mode, before the shaper confirmed it.
+        self.stopped = False
         # Whether the upstream marked a chunk as its last (``chunk_position="last"``).
         self.marked_last = False
 
     def push(self, chunk: object) -> list[Any]:
         """Shapes one upstream chunk: the output chunks it gives, closing chunk included."""
         self.last = chunk
+        shaper = self.shaper
         if isinstance(chunk, str):
-            pieces = self.shaper.feed(chunk) if chunk else []
-            self.cut = self.shaper.done
+            pieces = shaper.feed(chunk) if chunk else []
+            self.cut = shaper.done
+            self.recent = ""
             return pieces
         text = _text_of(chunk)
         chunk = cast("BaseMessage | GenerationChunk", chunk)
-        if self.shaper.done:
-            # Only after a chunk marked last finished the shaper: the fields still pass.
-            return [self._piece(chunk, "", full=True)] if _carries_fields(chunk) else []
-        pieces = self.shaper.feed(text) if text else []
-        if isinstance(chunk, BaseMessage):
-            block = _first_text_block(chunk.content)
-            if block is not None:
-                self.template = block
-        self.cut = self.shaper.done
+        if shaper.done:
+            # Only after a chunk marked last: after a cut nothing more passes, else the fields do.
+            return [] if self.cut else self._emit(chunk, [], 0, full=True)
+        pieces = shaper.feed(text) if text else []
         if getattr(chunk, "chunk_position", None) == "last":
             self.marked_last = True
-            if not self.cut:
-                pieces += self.shaper.finish()
-        out = self._pieces(chunk, pieces)
+            if not shaper.done:
+                pieces += shaper.finish()
+                if self.join and len(pieces) > 1:
+                    pieces = ["".join(pieces)]
+        released = len(pieces[0]) if len(pieces) == 1 else sum(map(len, pieces))
+        lead = min(self.held, released)
+        self.held += len(text) - released
+        self.cut = shaper.done and _is_cut(shaper)
+        if self.stopped:
+            # Past the stop: only the text that completes its last grapheme, on bare chunks.
+            out = self._emit(chunk, pieces, lead, full=False)
+        else:
+            if self.probe is not None and text and not shaper.done:
+                self.stopped = self._sees_stop(text)
+            out = self._emit(chunk, pieces, lead, full=True)
+            if out and (self.cut or self.stopped):
+                # The chunk the text ends in: its own finish reason gives way to the closing one.
+                tail = self._strip_finish(out.pop())
+                if _text_of(tail) or _carries_fields(tail):
+                    out.append(tail)
         if self.cut:
-            if out:
-                out[-1] = self._strip_finish(out[-1])
             out.append(self._closing(chunk))
+        if isinstance(chunk, BaseMessage) and not isinstance(chunk.content, str):
+            self.template = _last_text_block(chunk.content) or self.template
         return out
 
     def end(self) -> list[Any]:
-        """The held text, flushed when the upstream ends of itself."""
-        if self.shaper.done:
+        """The held text, flushed when the upstream ends of itself; a closing chunk on a cut."""
+        shaper = self.shaper
+        if shaper.done:
             return []
-        pieces = self.shaper.finish()
+        pieces = shaper.finish()
         last = self.last
-        if not pieces or last is None or isinstance(last, str):
+        if last is None or isinstance(last, str):
             return pieces
-        return [self._piece(cast("BaseMessage | GenerationChunk", last), p) for p in pieces]
-
-    def _pieces(self, chunk: BaseMessage | GenerationChunk, pieces: list[str]) -> list[Any]:
-        if not pieces:
-            return [self._piece(chunk, "", full=True)] if _carries_fields(chunk) else []
-        out = [self._piece(chunk, p) for p in pieces[:-1]]
-        out.append(self._piece(chunk, pieces[-1], full=True))
+        chunk = cast("BaseMessage | GenerationChunk", last)
+        out = self._emit(chunk, pieces, sum(map(len, pieces)), full=False)
+        if _is_cut(shaper):
+            out.append(self._closing(chunk))
         return out
 
+    def _sees_stop(self, text: str) -> bool:
+        window = self.recent + text
+        if cast("StopSet", self.probe).find(window) is not None:
+            return True
+        self.recent = window[-self.keep :] if self.keep else ""
+        return False
+
+    def _emit(
+        self,
+        chunk: BaseMessage | GenerationChunk,
+        pieces: list[str],
+        lead: int,
+        *,
+        full: bool,
+    ) -> list[Any]:
+        """Chunks like ``chunk`` holding ``pieces``; with ``full``, the last one carries its fields.
+
+        ``pieces`` is what the shaper released while reading ``chunk``, of which the first
+        ``lead`` characters were held back from earlier chunks. Without pieces, a chunk with
+        empty text carries the fields (when ``full`` and there are any).
+        """
+        if not pieces:
+            if not (full and _carries_fields(chunk)):
+                return []
+            pieces = [""]
+        if isinstance(chunk, BaseMessage) and isinstance(chunk.content, list):
+            return self._emit_blocks(chunk, chunk.content, pieces, lead, full=full)
+        if len(pieces) == 1:
+            return [self._piece(chunk, pieces[0], full=full)]
+        last = len(pieces) - 1
+        return [self._piece(chunk, p, full=full and i == last) for i, p in enumerate(pieces)]
+
+    def _emit_blocks(
+        self,
+        message: BaseMessage,
+        content: list[Block],
+        pieces: list[str],
+        lead: int,
+        *,
+        full: bool,
+    ) -> list[Any]:
+        """:meth:`_emit` for list content: each text block gets its share of the pieces."""
+        released = "".join(pieces)
+        layout = _layout(content, lead, self.template)
+        last = len(pieces) - 1
+        out: list[Any] = []
+        start = 0
+        for i, piece in enumerate(pieces):
+            whole = full and i == last
+            update = {} if whole else _cleared(message)
+            end = start + len(piece)
+            update["content"] = _render(layout, released, start, end, full=whole)
+            out.append(message.model_copy(update=update))
+            start = end
+        return out
+
+    @staticmethod
     def _piece(
-        self, chunk: BaseMessage | GenerationChunk, text: str, *, full: bool = False
+        chunk: BaseMessage | GenerationChunk, text: str, *, full: bool
     ) -> BaseMessage | GenerationChunk:
-        """A chunk like ``chunk`` holding ``text``: with its fields when ``full``, else bare."""
+        """A chunk like ``chunk`` (text content) holding ``text``: with its fields when ``full``."""
         if isinstance(chunk, GenerationChunk):
             if full:
                 return chunk if text == chunk.text else chunk.model_copy(update={"text": text})
             return chunk.model_copy(update={"text": text, "generation_info": None})
-        content = chunk.content
-        if full and isinstance(content, str) and text == content:
-            return chunk
-        update = {} if full else _cleared(chunk)
-        update["content"] = _content(content, text, self.template, full=full)
+        if full:
+            return chunk if text == chunk.content else chunk.model_copy(update={"content": text})
+        update = _cleared(chunk)
+        update["content"] = text
         return chunk.model_copy(update=update)
 
     @staticmethod
@@ -317,24 +433,26 @@ def _shape_whole(shaper: StreamShaper, value: ChunkT) -> ChunkT:
     """``value`` shaped as one whole: its text, and ``finish_reason`` when the shaper cut it."""
     text = _text_of(value)
     pieces = shaper.feed(text) if text else []
-    cut = shaper.done
-    if not cut:
+    if not shaper.done:
         pieces += shaper.finish()
     output = "".join(pieces)
     if isinstance(value, str):
         return cast("ChunkT", output)
-    if not cut and output == text:
-        return value
+    if not _is_cut(shaper):
+        return value  # the whole text passed
+    info = _finish_info(shaper)
     chunk = cast("BaseMessage | GenerationChunk", value)
     if isinstance(chunk, GenerationChunk):
-        info = {**(_without_finish(chunk.generation_info) or {}), **_finish_info(shaper)}
+        info = {**(_without_finish(chunk.generation_info) or {}), **info}
         return cast("ChunkT", chunk.model_copy(update={"text": output, "generation_info": info}))
-    update: dict[str, Any] = {"content": _content(chunk.content, output, None, full=True)}
-    if cut:
-        update["response_metadata"] = {
-            **(_without_finish(chunk.response_metadata) or {}),
-            **_finish_info(shaper),
-        }
+    content = chunk.content
+    update: dict[str, Any] = {
+        # The output is a prefix of the text: each text block keeps its share, keys and place.
+        "content": output
+        if isinstance(content, str)
+        else _render(_layout(content, 0, None), output, 0, len(output), full=True),
+        "response_metadata": {**(_without_finish(chunk.response_metadata) or {}), **info},
+    }
     return cast("ChunkT", chunk.model_copy(update=update))
 
 
@@ -459,21 +577,22 @@ def shape_stream(
     stop sequence, which stays in the text with ``stop_mode="include"`` and is cut with
     ``"exclude"`` (no part of it ever reaches the consumer, and no more text than may still start
     one is held back); ``max_graphemes`` caps it. Message chunks keep everything but their text
-    (see the module docs for the exact rules), and a cut ends message and generation streams with
-    a closing chunk that carries ``finish_reason`` and ``stop_sequence``. On a cut the upstream
-    iterator is closed, not drained.
+    (the README section "Shaping any model's stream" states the exact rules), and a cut ends
+    message and generation streams with a closing chunk that carries ``finish_reason`` and
+    ``stop_sequence``. On a cut the upstream iterator is closed, not drained.
 
     Options are checked before anything is read.
 
     Args:
         chunks: any iterable of ``str``, messages (``AIMessageChunk`` in practice) or
             ``GenerationChunk``; each output chunk has the type of the upstream chunk it comes from.
-        stop: stop sequences: one string, a sequence of non-empty strings, or None.
+        stop: stop sequences: one string, a list or tuple of non-empty strings, or None.
         stop_mode: ``"include"`` keeps the matched stop sequence in the text; ``"exclude"`` cuts
             the text at the last grapheme boundary at or before it.
         max_graphemes: at most this many graphemes pass; None: no limit.
-        chunk_size: graphemes per output chunk; None releases everything that is final, at most one
-            chunk per upstream chunk.
+        chunk_size: graphemes per output chunk; None releases everything that is final as it
+            comes: at most one chunk per upstream chunk, besides the flush when the upstream ends
+            without marking a chunk last, and the closing chunk of a cut.
 
     Returns:
         The shaped stream.
@@ -490,11 +609,9 @@ def shape_stream(
             shaped = list(shape_stream(pieces, stop="STOP", stop_mode="exclude"))
             assert shaped == ["Hi ", "\U0001f44b\U0001f3fd! "]
     """
-    shaper = StreamShaper(
-        stop=stop, stop_mode=stop_mode, max_graphemes=max_graphemes, chunk_size=chunk_size
-    )
+    shaping = _Shaping(_stop_set(stop), stop_mode, max_graphemes, chunk_size)
     iterator = iter(chunks)
-    return cast("Iterator[ChunkT]", _shaped(_Shaping(shaper), iterator, iterator))
+    return cast("Iterator[ChunkT]", _shaped(shaping, iterator, iterator))
 
 
 def ashape_stream(
@@ -512,10 +629,10 @@ def ashape_stream(
 
     Args:
         chunks: an async iterable (or an iterable) of ``str``, messages or ``GenerationChunk``.
-        stop: stop sequences: one string, a sequence of non-empty strings, or None.
+        stop: stop sequences: one string, a list or tuple of non-empty strings, or None.
         stop_mode: ``"include"`` or ``"exclude"``, as in :func:`shape_stream`.
         max_graphemes: at most this many graphemes pass; None: no limit.
-        chunk_size: graphemes per output chunk; None: at most one chunk per upstream chunk.
+        chunk_size: graphemes per output chunk; None: what is final, as in :func:`shape_stream`.
 
     Returns:
         The shaped async stream.
@@ -529,11 +646,9 @@ def ashape_stream(
             async def shorten(model, prompt):
                 return [c async for c in ashape_stream(model.astream(prompt), max_graphemes=10)]
     """
-    shaper = StreamShaper(
-        stop=stop, stop_mode=stop_mode, max_graphemes=max_graphemes, chunk_size=chunk_size
-    )
+    shaping = _Shaping(_stop_set(stop), stop_mode, max_graphemes, chunk_size)
     upstream = aiter(chunks) if isinstance(chunks, AsyncIterable) else _AsyncUpstream(iter(chunks))
-    return cast("AsyncIterator[ChunkT]", _ashaped(_Shaping(shaper), upstream, upstream))
+    return cast("AsyncIterator[ChunkT]", _ashaped(shaping, upstream, upstream))
 
 
 class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
@@ -548,10 +663,10 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
 
     ``invoke``/``ainvoke`` (and so ``batch``/``abatch``) shape a whole input at once: a ``str``
     gives a ``str``; a message or ``GenerationChunk`` gives a copy with its text shaped (list
-    content: the text goes into the first text block, the other text blocks are dropped,
-    non-text blocks are kept) and, when the shaper cut the text, ``finish_reason`` and
-    ``stop_sequence`` set in ``response_metadata`` / ``generation_info``. An input the shaper
-    leaves whole is returned as is.
+    content: the shaped text is a prefix of the text, so each text block keeps its share of it,
+    its keys and its place, and non-text blocks are kept) and, when a stop sequence or the budget
+    cut the text, ``finish_reason`` and ``stop_sequence`` set in ``response_metadata`` /
+    ``generation_info``. An input the shaper leaves whole is returned as is.
 
     Each run gets its own :class:`~langchain_echo.StreamShaper` (the compiled stop set is shared),
     so one ``ShapeStream`` serves many threads and runs at once. Options are checked at
@@ -572,8 +687,9 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    stop: list[str] | None = None
-    """Stop sequences (a bare string is one sequence); None: none."""
+    stop: tuple[str, ...] | None = None
+    """Stop sequences; a bare string (one sequence) or a list is accepted and made a tuple. None
+    (or an empty list): none."""
 
     stop_mode: StopMode = "include"
     """``"include"`` keeps the matched stop sequence in the text; ``"exclude"`` cuts it."""
@@ -582,7 +698,7 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
     """At most this many graphemes pass; None: no limit."""
 
     chunk_size: int | None = None
-    """Graphemes per output chunk; None: what is final, at most one chunk per upstream chunk."""
+    """Graphemes per output chunk; None: what is final, as :func:`shape_stream` releases it."""
 
     @model_validator(mode="before")
     @classmethod
@@ -590,34 +706,33 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
         # The native shaper checks every option and names the bad one; checking before pydantic
         # converts anything keeps e.g. ``chunk_size=True`` an error, as it is for the models.
         if isinstance(values, dict):
-            stop = values.get("stop")
+            stops = _stop_set(values.get("stop"))
             StreamShaper(
-                stop=stop,
+                stop=stops,
                 stop_mode=values.get("stop_mode", "include"),
                 max_graphemes=values.get("max_graphemes"),
                 chunk_size=values.get("chunk_size"),
             )
-            if isinstance(stop, str):
-                values = {**values, "stop": [stop]}
+            values = {**values, "stop": None if stops is None else stops.stops}
         return values
 
-    def _shaper(self) -> StreamShaper:
+    def _shaping(self) -> _Shaping:
         # The compiled stop set is cached by value: every run of this (or an equal) ShapeStream
         # shares one automaton, and the runnable itself stays a plain, picklable model.
-        return StreamShaper(
-            stop=compile_stops(tuple(self.stop)) if self.stop else None,
-            stop_mode=self.stop_mode,
-            max_graphemes=self.max_graphemes,
-            chunk_size=self.chunk_size,
+        return _Shaping(
+            compile_stops(self.stop) if self.stop else None,
+            self.stop_mode,
+            self.max_graphemes,
+            self.chunk_size,
         )
 
     # --- whole inputs -------------------------------------------------------------------------
 
     def _invoke(self, value: ShapeChunk) -> ShapeChunk:
-        return _shape_whole(self._shaper(), value)
+        return _shape_whole(self._shaping().shaper, value)
 
     async def _ainvoke(self, value: ShapeChunk) -> ShapeChunk:
-        return _shape_whole(self._shaper(), value)
+        return _shape_whole(self._shaping().shaper, value)
 
     def invoke(
         self, input: ShapeChunk, config: RunnableConfig | None = None, **kwargs: Any
@@ -669,7 +784,7 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
             The shaped chunks.
         """
         upstream = _Upstream(input)
-        shaping = _Shaping(self._shaper())
+        shaping = self._shaping()
 
         def shape(chunks: Iterator[ShapeChunk]) -> Iterator[ShapeChunk]:
             return _shaped(shaping, chunks, upstream)
@@ -705,19 +820,24 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
             The shaped chunks.
         """
         upstream = _AsyncUpstream(input)
-        shaping = _Shaping(self._shaper())
+        shaping = self._shaping()
 
         def shape(chunks: AsyncIterator[ShapeChunk]) -> AsyncIterator[ShapeChunk]:
             return _ashaped(shaping, chunks, upstream)
 
-        run = self._atransform_stream_with_config(upstream, shape, config)
+        run = cast(
+            "AsyncGenerator[ShapeChunk, None]",
+            self._atransform_stream_with_config(upstream, shape, config),
+        )
         try:
             async for chunk in run:
                 yield chunk
         finally:
-            # Unlike the sync helper, the async one does not drain its input when closed, and
-            # it closes ``shape`` (so the source) itself.
+            # Close the source first, then ``run``, so this run's end is recorded now, not when
+            # the abandoned generator is collected. (Unlike the sync helper, the async one does
+            # not drain its input when closed.)
             await _aclose(upstream, quiet=True)
+            await _aclose(run, quiet=True)
 
     def stream(
         self, input: ShapeChunk, config: RunnableConfig | None = None, **kwargs: Any
@@ -747,5 +867,7 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
         Yields:
             The shaped chunks.
         """
-        async for chunk in self.atransform(_AsyncUpstream(iter((input,))), config):
-            yield chunk
+        chunks = self.atransform(_AsyncUpstream(iter((input,))), config)
+        async with aclosing(cast("AsyncGenerator[ShapeChunk, None]", chunks)) as shaped:
+            async for chunk in shaped:
+                yield chunk
