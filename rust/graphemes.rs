@@ -44,7 +44,28 @@ pub fn has_surrogates(text: &[u8]) -> bool {
 /// surrogate counts once, as it does in Python.
 #[must_use]
 pub fn code_points(text: &[u8]) -> usize {
-    text.iter().filter(|&&b| !is_continuation(b)).count()
+    // A continuation byte has its top bit set and the next bit clear. Count them eight bytes at a
+    // time, as a 0 or 1 in each byte of an accumulator summed every 255 words (before a byte of
+    // it could overflow); pure ASCII, the common case, needs no counting at all.
+    const TOP_BITS: u64 = 0x8080_8080_8080_8080;
+    const LOW_BYTES: u64 = 0x00FF_00FF_00FF_00FF;
+    if text.is_ascii() {
+        return text.len();
+    }
+    let mut continuations = 0;
+    for block in text.chunks(8 * 255) {
+        let words = block.chunks_exact(8);
+        let tail = words.remainder();
+        let mut counts = 0u64;
+        for w in words {
+            let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+            counts += (w & !(w << 1) & TOP_BITS) >> 7;
+        }
+        let pairs = (counts & LOW_BYTES) + ((counts >> 8) & LOW_BYTES);
+        continuations += (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as usize;
+        continuations += tail.iter().filter(|&&b| is_continuation(b)).count();
+    }
+    text.len() - continuations
 }
 
 /// The first code point of `text` and its length in bytes, if it is valid UTF-8 (a surrogate or an
@@ -82,103 +103,203 @@ fn first_char(text: &[u8]) -> Option<(char, usize)> {
     Some((char::from_u32(cp)?, len))
 }
 
-/// Whether `c` is outside every `Grapheme_Cluster_Break` class that can join a neighbour (CR, LF,
-/// Prepend, Extend, ZWJ, `SpacingMark`, `Regional_Indicator`, and the Hangul jamo L, V and T), judged
-/// by blocks known to hold none of them. UAX #29 breaks between any two such code points (a
-/// Hangul syllable, LV or LVT, joins only jamo, which are not in these blocks), so no table is
-/// needed there. The test `quick_blocks_hold_no_joining_class` checks every code point listed.
-#[inline]
-fn is_quick(c: char) -> bool {
-    matches!(
-        u32::from(c),
-        0x20..=0x7E
-            | 0x80..=0x2FF
-            | 0x370..=0x482
-            | 0x48A..=0x52F
-            | 0x1E00..=0x1FFF
-            | 0x2010..=0x206F
-            | 0x2070..=0x20CF
-            | 0x2100..=0x2BFF
-            | 0x3000..=0x3029
-            | 0x3030..=0x303F
-            | 0x3041..=0x3096
-            | 0x30A0..=0x30FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFF01..=0xFF9D
-            | 0x1F000..=0x1F1E5
-            | 0x1F200..=0x1F3FA
-            | 0x1F400..=0x1FAFF
-    )
+/// Code points outside every `Grapheme_Cluster_Break` class that can join a neighbour (CR, LF,
+/// Prepend, Extend, ZWJ, `SpacingMark`, `Regional_Indicator`, and the Hangul jamo L, V and T),
+/// judged by blocks known to hold none of them. UAX #29 breaks between any two such code points
+/// (a Hangul syllable, LV or LVT, joins only jamo, which are not in these blocks), so no table of
+/// the full property is needed there. `quick_blocks_hold_no_joining_class` checks every one.
+const QUICK: &[(u32, u32)] = &[
+    (0x20, 0x7E),
+    (0x80, 0x2FF),
+    (0x370, 0x482),
+    (0x48A, 0x52F),
+    (0x1E00, 0x1FFF),
+    (0x2010, 0x206F),
+    (0x2070, 0x20CF),
+    (0x2100, 0x2BFF),
+    (0x3000, 0x3029),
+    (0x3030, 0x303F),
+    (0x3041, 0x3096),
+    (0x30A0, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7A3),
+    (0xF900, 0xFAFF),
+    (0xFF01, 0xFF9D),
+    (0x1F000, 0x1F1E5),
+    (0x1F200, 0x1F3FA),
+    (0x1F400, 0x1FAFF),
+];
+
+/// Quick code points after which UAX #29 always breaks, even before a mark (GB4): controls.
+const CONTROLS: &[(u32, u32)] = &[
+    (0x80, 0x9F),
+    (0xAD, 0xAD),
+    (0x200E, 0x200F),
+    (0x2028, 0x202E),
+    (0x2060, 0x206F),
+];
+
+/// A few blocks of Extend marks that commonly follow a quick code point: combining diacritics,
+/// combining marks for symbols (the keycap), kana voicing marks, variation selectors (emoji
+/// presentation), Fitzpatrick skin tones and emoji tag characters.
+const MARKS: &[(u32, u32)] = &[
+    (0x300, 0x36F),
+    (0x20D0, 0x20F0),
+    (0x3099, 0x309A),
+    (0xFE00, 0xFE0F),
+    (0x1F3FB, 0x1F3FF),
+    (0xE0020, 0xE007F),
+];
+
+/// The main runs of `Extended_Pictographic` emoji, which GB11 joins after a ZWJ that follows
+/// another of them (checked for each by `pictographs_join_after_zwj`).
+const PICTOGRAPHS: &[(u32, u32)] = &[
+    (0x1F266, 0x1F321),
+    (0x1F324, 0x1F393),
+    (0x1F39E, 0x1F3F0),
+    (0x1F3F3, 0x1F3F5),
+    (0x1F3F7, 0x1F3FA),
+    (0x1F400, 0x1F4FD),
+    (0x1F4FF, 0x1F53D),
+    (0x1F5FA, 0x1F64F),
+    (0x1F680, 0x1F6C5),
+    (0x1F90C, 0x1F93A),
+    (0x1F947, 0x1F9FF),
+    (0x1FA6E, 0x1FAFF),
+];
+
+const REGIONAL_INDICATORS: &[(u32, u32)] = &[(0x1F1E6, 0x1F1FF)];
+
+// A code point's flags, from the lists above.
+const F_QUICK: u8 = 1;
+const F_TAKES_MARKS: u8 = 2;
+const F_MARK: u8 = 4;
+const F_PICTOGRAPH: u8 = 8;
+const F_REGIONAL: u8 = 16;
+/// In [`BLOCKS`]: the flags differ within the block, so look the code point up in the lists.
+const F_MIXED: u8 = 128;
+
+/// How many code points of `lo..=hi` the ranges hold.
+const fn overlap(lo: u32, hi: u32, ranges: &[(u32, u32)]) -> u32 {
+    let mut total = 0;
+    let mut i = 0;
+    while i < ranges.len() {
+        let (a, b) = ranges[i];
+        let start = if a > lo { a } else { lo };
+        let end = if b < hi { b } else { hi };
+        if start <= end {
+            total += end - start + 1;
+        }
+        i += 1;
+    }
+    total
 }
 
-/// Whether `c` is a quick code point that a following Extend mark joins: not a control character
-/// (after which UAX #29 always breaks, GB4). Checked against the full rules for every quick code
-/// point by `quick_blocks_hold_no_joining_class`.
-#[inline]
-fn takes_marks(c: char) -> bool {
-    !matches!(
-        u32::from(c),
-        0x80..=0x9F | 0xAD | 0x200E | 0x200F | 0x2028..=0x202E | 0x2060..=0x206F
-    )
-}
-
-/// Whether `c` is in a few blocks of Extend marks that commonly follow a quick code point:
-/// combining diacritics, variation selectors (emoji presentation), combining marks for symbols
-/// (the keycap), Fitzpatrick skin tones, kana voicing marks and emoji tag characters.
-#[inline]
-fn is_common_mark(c: char) -> bool {
-    matches!(
-        u32::from(c),
-        0x300..=0x36F
-            | 0x20D0..=0x20F0
-            | 0x3099..=0x309A
-            | 0xFE00..=0xFE0F
-            | 0x1F3FB..=0x1F3FF
-            | 0xE0020..=0xE007F
-    )
-}
-
-/// Whether `c` is in the main runs of `Extended_Pictographic` emoji, so that GB11 joins it after
-/// a ZWJ that follows another of them (checked for each by `pictographs_join_after_zwj`). Other
-/// pictographs are left to the full rules.
-#[inline]
-fn is_pictograph(c: char) -> bool {
-    matches!(
-        u32::from(c),
-        0x1F266..=0x1F321
-            | 0x1F324..=0x1F393
-            | 0x1F39E..=0x1F3F0
-            | 0x1F400..=0x1F4FD
-            | 0x1F4FF..=0x1F53D
-            | 0x1F5FA..=0x1F64F
-            | 0x1F680..=0x1F6C5
-            | 0x1F90C..=0x1F93A
-            | 0x1F947..=0x1F9FF
-            | 0x1FA6E..=0x1FAFF
-    )
-}
-
-#[inline]
-fn is_regional_indicator(c: char) -> bool {
-    matches!(u32::from(c), 0x1F1E6..=0x1F1FF)
-}
-
-/// Whether a grapheme surely ends before `text` (which follows a quick code point, its marks, or
-/// a pair of regional indicators): at the end of the text, or before a code point that cannot
-/// join what precedes it here (no ZWJ or Extend mark can precede it, so GB9 to GB13 do not apply).
-#[inline]
-fn breaks_before(text: &[u8]) -> Option<bool> {
-    match text.first() {
-        None => Some(true),
-        Some(&b) if b < 0x80 => Some(true),
-        Some(_) => {
-            let c = first_char(text)?.0;
-            Some(is_quick(c) || is_regional_indicator(c))
+/// A code point's flags, from the lists: the source of truth of [`BLOCKS`].
+const fn flags_of(cp: u32) -> u8 {
+    let mut f = 0;
+    if overlap(cp, cp, QUICK) == 1 {
+        f |= F_QUICK;
+        if overlap(cp, cp, CONTROLS) == 0 {
+            f |= F_TAKES_MARKS;
         }
     }
+    if overlap(cp, cp, MARKS) == 1 {
+        f |= F_MARK;
+    }
+    if overlap(cp, cp, PICTOGRAPHS) == 1 {
+        f |= F_PICTOGRAPH;
+    }
+    if overlap(cp, cp, REGIONAL_INDICATORS) == 1 {
+        f |= F_REGIONAL;
+    }
+    f
+}
+
+/// Code points below this are looked up by block of `1 << BLOCK_BITS`.
+const TABLE_END: u32 = 0x2_0000;
+const BLOCK_BITS: u32 = 4;
+
+/// Per block of code points: the flags they all share, else [`F_MIXED`].
+static BLOCKS: [u8; (TABLE_END >> BLOCK_BITS) as usize] = {
+    // Range by range: a block the range covers gets its flag; one it covers in part is mixed.
+    const fn mark(table: &mut [u8], ranges: &[(u32, u32)], flag: u8) {
+        let mut i = 0;
+        while i < ranges.len() {
+            let (lo, hi) = ranges[i];
+            let mut block = lo >> BLOCK_BITS;
+            while block <= hi >> BLOCK_BITS && block < TABLE_END >> BLOCK_BITS {
+                let first = block << BLOCK_BITS;
+                let last = first + (1 << BLOCK_BITS) - 1;
+                table[block as usize] |= if lo <= first && last <= hi {
+                    flag
+                } else {
+                    F_MIXED
+                };
+                block += 1;
+            }
+            i += 1;
+        }
+    }
+    const CONTROL: u8 = 64;
+    let mut table = [0u8; (TABLE_END >> BLOCK_BITS) as usize];
+    mark(&mut table, QUICK, F_QUICK | F_TAKES_MARKS);
+    mark(&mut table, CONTROLS, CONTROL);
+    mark(&mut table, MARKS, F_MARK);
+    mark(&mut table, PICTOGRAPHS, F_PICTOGRAPH);
+    mark(&mut table, REGIONAL_INDICATORS, F_REGIONAL);
+    let mut block = 0;
+    while block < table.len() {
+        let f = table[block];
+        table[block] = if f & F_MIXED != 0 {
+            F_MIXED
+        } else if f & CONTROL != 0 {
+            f & !(CONTROL | F_TAKES_MARKS)
+        } else {
+            f
+        };
+        block += 1;
+    }
+    table
+};
+
+/// A code point's flags: one table load for most, the lists for the rest.
+#[inline]
+fn flags(c: char) -> u8 {
+    let cp = u32::from(c);
+    if cp < TABLE_END {
+        let f = BLOCKS[(cp >> BLOCK_BITS) as usize];
+        if f != F_MIXED {
+            return f;
+        }
+    }
+    flags_of(cp)
+}
+
+#[cfg(test)]
+fn is_quick(c: char) -> bool {
+    flags(c) & F_QUICK != 0
+}
+
+#[cfg(test)]
+fn takes_marks(c: char) -> bool {
+    flags(c) & F_TAKES_MARKS != 0
+}
+
+#[cfg(test)]
+fn is_common_mark(c: char) -> bool {
+    flags(c) & F_MARK != 0
+}
+
+#[cfg(test)]
+fn is_pictograph(c: char) -> bool {
+    flags(c) & F_PICTOGRAPH != 0
+}
+
+#[cfg(test)]
+fn is_regional_indicator(c: char) -> bool {
+    flags(c) & F_REGIONAL != 0
 }
 
 /// Length of the grapheme at the start of `text` when a few code points decide it: a quick code
@@ -190,46 +311,59 @@ fn breaks_before(text: &[u8]) -> Option<bool> {
 fn quick_len(text: &[u8]) -> Option<usize> {
     const ZWJ: char = '\u{200D}';
     let (c, mut len) = first_char(text)?;
-    match c {
+    if c < ' ' || c == '\x7f' {
         // CR LF is one grapheme; a control character, CR and LF break after (GB4, GB5).
-        '\r' => return Some(if text.get(1) == Some(&b'\n') { 2 } else { 1 }),
-        '\0'..='\x1f' | '\x7f' => return Some(1),
-        _ if is_regional_indicator(c) => {
-            // At a boundary, two regional indicators pair (GB12).
-            let (d, d_len) = first_char(&text[len..])?;
-            if !is_regional_indicator(d) {
-                return None;
-            }
-            len += d_len;
+        return Some(if c == '\r' && text.get(1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        });
+    }
+    let f = flags(c);
+    if f & F_REGIONAL != 0 {
+        // At a boundary, two regional indicators pair (GB12).
+        let (d, d_len) = first_char(&text[len..])?;
+        if flags(d) & F_REGIONAL == 0 {
+            return None;
         }
-        _ if is_quick(c) => {
-            if !takes_marks(c) {
-                return breaks_before(&text[len..])?.then_some(len);
-            }
-        }
-        _ => return None,
+        len += d_len;
+    } else if f & F_QUICK == 0 {
+        return None;
     }
     // Whether the last code point that was not a mark is a pictograph (for GB11).
-    let after_pictograph = is_pictograph(c);
+    let after_pictograph = f & F_PICTOGRAPH != 0;
+    let takes_marks = f & (F_TAKES_MARKS | F_REGIONAL) != 0;
     loop {
-        if breaks_before(&text[len..])? {
+        // A grapheme surely ends at the end of the text, or before a code point that cannot
+        // join what precedes it here (no ZWJ or mark precedes it: GB9 to GB13 do not apply).
+        let Some(&b) = text.get(len) else {
+            return Some(len);
+        };
+        if b < 0x80 {
             return Some(len);
         }
-        let (mark, mark_len) = first_char(&text[len..])?;
-        if is_common_mark(mark) {
-            len += mark_len; // GB9
-        } else if mark == ZWJ {
-            len += mark_len; // GB9
+        let (next, next_len) = first_char(&text[len..])?;
+        let g = flags(next);
+        if g & (F_QUICK | F_REGIONAL) != 0 {
+            return Some(len);
+        }
+        if !takes_marks {
+            return None;
+        }
+        if g & F_MARK != 0 {
+            len += next_len; // GB9
+        } else if next == ZWJ {
+            len += next_len; // GB9
             match text.get(len) {
                 // After a ZWJ, only a pictograph can join (GB11), and ASCII never is one.
                 None => return Some(len),
                 Some(&b) if b < 0x80 => return Some(len),
                 Some(_) => {
-                    let (next, next_len) = first_char(&text[len..])?;
-                    if !(after_pictograph && is_pictograph(next)) {
+                    let (pict, pict_len) = first_char(&text[len..])?;
+                    if !(after_pictograph && flags(pict) & F_PICTOGRAPH != 0) {
                         return None; // GB11 may apply to code points not known here
                     }
-                    len += next_len; // GB11
+                    len += pict_len; // GB11
                 }
             }
         } else {
@@ -339,6 +473,14 @@ impl<'a> Iterator for Graphemes<'a> {
     fn next(&mut self) -> Option<&'a [u8]> {
         let start = self.pos;
         let rest = self.text.get(start..).filter(|r| !r.is_empty())?;
+        // Two ASCII bytes: a grapheme of one byte, but CR LF.
+        if let [b0, b1, ..] = *rest {
+            if b0 < 0x80 && b1 < 0x80 {
+                let len = if b0 == b'\r' && b1 == b'\n' { 2 } else { 1 };
+                self.pos = start + len;
+                return Some(&rest[..len]);
+            }
+        }
         if let Some(len) = quick_len(rest) {
             self.pos = start + len;
             return Some(&rest[..len]);
@@ -381,6 +523,9 @@ impl<'a> Iterator for Graphemes<'a> {
 /// ```
 #[must_use]
 pub fn truncate(text: &[u8], n: usize) -> usize {
+    if let Some(end) = ascii_prefix_graphemes(text, n) {
+        return end;
+    }
     let mut it = graphemes(text);
     for _ in 0..n {
         if it.next().is_none() {
@@ -390,9 +535,31 @@ pub fn truncate(text: &[u8], n: usize) -> usize {
     it.offset()
 }
 
+/// Where `n` graphemes end when they and the byte after them are ASCII: one grapheme per byte,
+/// but CR LF is one (and no mark can follow an ASCII byte that is followed by ASCII).
+fn ascii_prefix_graphemes(text: &[u8], n: usize) -> Option<usize> {
+    // Each CR LF among the first graphemes moves their end one byte on; there are at most n.
+    let window = &text[..text.len().min(n.saturating_mul(2).saturating_add(2))];
+    let mut end = n;
+    for crlf in memchr::memmem::find_iter(window, b"\r\n") {
+        if crlf >= end {
+            break;
+        }
+        end += 1;
+    }
+    match text.get(..=end) {
+        Some(head) => head.is_ascii().then_some(end),
+        None => text.is_ascii().then_some(text.len()),
+    }
+}
+
 /// Number of graphemes in `text`.
 #[must_use]
 pub fn count(text: &[u8]) -> usize {
+    if text.is_ascii() {
+        // Every byte is a grapheme, but CR LF is one.
+        return text.len() - memchr::memmem::find_iter(text, b"\r\n").count();
+    }
     graphemes(text).count()
 }
 
@@ -470,6 +637,29 @@ mod tests {
         assert!(has_surrogates(&text));
         assert!(!has_surrogates("\u{D7FF}\u{E000}".as_bytes()));
         assert_eq!(code_points(&text), 4);
+    }
+
+    #[test]
+    fn code_points_count_like_python() {
+        for text in [
+            "",
+            "a",
+            "héllo wörld",
+            "👨‍👩‍👧‍👦🇫🇷 and more text after it",
+            "中文字符串很长很长很长",
+        ] {
+            for cut in 0..=text.len() {
+                if text.is_char_boundary(cut) {
+                    assert_eq!(
+                        code_points(&text.as_bytes()[..cut]),
+                        text[..cut].chars().count()
+                    );
+                }
+            }
+        }
+        let mut surrogate = b"ab".to_vec();
+        surrogate.extend_from_slice(SURROGATE_D800);
+        assert_eq!(code_points(&surrogate), 3);
     }
 
     #[test]
@@ -610,9 +800,19 @@ mod tests {
         }
         assert_eq!(
             checked,
-            188 + 112 + 83 + 254 + 63 + 86 + 70 + 47 + 185 + 146,
+            188 + 112 + 83 + 3 + 4 + 254 + 63 + 86 + 70 + 47 + 185 + 146,
             "every pictograph"
         );
+    }
+
+    /// The block table gives every code point the flags its lists give it.
+    #[test]
+    fn the_block_table_agrees_with_the_lists() {
+        for cp in 0..=0x0010_FFFF_u32 {
+            if let Some(c) = char::from_u32(cp) {
+                assert_eq!(flags(c), flags_of(cp), "{cp:04X}");
+            }
+        }
     }
 
     /// The quick path and the full rules agree on random text mixing both.
@@ -673,6 +873,17 @@ mod tests {
             let reference: Vec<&[u8]> = text.graphemes(true).map(str::as_bytes).collect();
             assert_eq!(ours, reference, "{text:?}");
         }
+    }
+
+    #[test]
+    fn ascii_truncation_counts_crlf_once() {
+        let text = "ab\r\ncd\r\r\n\ne";
+        for n in 0..=12 {
+            let reference: usize = text.graphemes(true).take(n).map(str::len).sum();
+            assert_eq!(truncate(text.as_bytes(), n), reference, "n={n}");
+        }
+        // The byte after the n-th grapheme decides: a mark joins it.
+        assert_eq!(truncate("ab\r\ne\u{301}x".as_bytes(), 4), 7);
     }
 
     #[test]

@@ -14,7 +14,10 @@ use std::sync::Arc;
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyInt, PyList, PySlice, PyString, PyTuple};
+use pyo3::PyTypeInfo;
+use rustc_hash::FxHashMap;
 
 use crate::graphemes::{self as seg, UNICODE_VERSION};
 use crate::shaper::{self, Finish, Options, Shaper, StopMode};
@@ -23,6 +26,11 @@ use crate::stops::StopSet;
 /// Strings up to this many code points are converted to UTF-8 whole; longer ones only if ASCII
 /// (where CPython's UTF-8 form is the string's own storage, so conversion is free).
 const WHOLE_LIMIT: usize = 1 << 14;
+/// A code-point index as CPython's `Py_ssize_t` (a str's length always fits).
+fn py_index(i: usize) -> isize {
+    isize::try_from(i).unwrap_or(isize::MAX)
+}
+
 /// Window sizes (bytes or code points) for reading a source piece by piece: small first, so a
 /// short prefix stays cheap, then doubling, so a long read stays linear.
 const FIRST_WINDOW: usize = 256;
@@ -111,9 +119,7 @@ impl Source {
                     return Ok(None);
                 }
                 let end = (*pos + window).min(*len);
-                // A str's length always fits in isize (CPython's Py_ssize_t).
-                let index = |i: usize| isize::try_from(i).unwrap_or(isize::MAX);
-                let slice = PySlice::new(py, index(*pos), index(end), 1);
+                let slice = PySlice::new(py, py_index(*pos), py_index(end), 1);
                 let piece = text.get_item(slice)?.cast_into::<PyString>()?;
                 let r = f(&text_bytes(&piece)?);
                 *pos = end;
@@ -199,10 +205,12 @@ fn count_arg(
     if value.is_instance_of::<pyo3::types::PyBool>() || !value.is_instance_of::<PyInt>() {
         return Err(value_error(field, value, why));
     }
-    if value.lt(min)? {
-        return Err(value_error(field, value, why));
+    match value.extract::<usize>() {
+        Ok(v) if v >= min => Ok(Some(v)),
+        // Beyond usize: saturate if positive.
+        Err(_) if value.gt(0)? => Ok(Some(usize::MAX)),
+        _ => Err(value_error(field, value, why)),
     }
-    Ok(Some(value.extract::<usize>().unwrap_or(usize::MAX)))
 }
 
 /// A count from a model (already validated in Python): saturated to `usize`.
@@ -618,31 +626,71 @@ impl PyStreamShaper {
     }
 }
 
+/// The one-character strings of ASCII, and CR LF, made once.
+static ASCII: PyOnceLock<(Vec<Py<PyString>>, Py<PyString>)> = PyOnceLock::new();
+
 /// The extended grapheme clusters of `text`.
 #[pyfunction]
 fn graphemes<'py>(text: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyList>> {
     let py = text.py();
-    let mut out: Vec<Bound<'py, PyString>> = Vec::new();
-    match cursor_for(text)? {
-        Cursor::Bytes { .. } => {
-            let s = text.to_str()?;
-            let mut pos = 0;
-            for g in seg::graphemes(s.as_bytes()) {
-                out.push(PyString::new(py, &s[pos..pos + g.len()]));
-                pos += g.len();
+    let bytes = text_bytes(text)?;
+    let (table, crlf) = ASCII.get_or_init(py, || {
+        let table = (0..128u8)
+            .map(|b| PyString::new(py, char::from(b).encode_utf8(&mut [0; 4])).unbind())
+            .collect();
+        (table, PyString::new(py, "\r\n").unbind())
+    });
+    if bytes.is_ascii() {
+        // Without CR, every character is a grapheme: CPython lists them at C speed.
+        if memchr::memchr(b'\r', &bytes).is_none() {
+            return Ok(PyList::type_object(py)
+                .call1((text,))?
+                .cast_into::<PyList>()?);
+        }
+        // One grapheme per character but CR LF: the runs between CR LFs, listed by CPython.
+        let list = PyList::empty(py);
+        let extend = list.getattr(intern!(py, "extend"))?;
+        let mut start = 0;
+        for at in memchr::memmem::find_iter(&bytes, b"\r\n").chain([bytes.len()]) {
+            if at > start {
+                let slice = PySlice::new(py, py_index(start), py_index(at), 1);
+                extend.call1((text.get_item(slice)?,))?;
             }
+            if at < bytes.len() {
+                list.append(crlf.bind(py))?;
+            }
+            start = at + 2;
         }
-        Cursor::CodePoints { .. } => {
-            let mut shaper = Shaper::new(Options {
-                chunk_size: NonZeroUsize::new(1),
-                ..Options::default()
-            });
-            let mut parts = Vec::new();
-            run_shaper(py, text, &mut shaper, |c| parts.push(py_text(py, c)))?;
-            out = parts.into_iter().collect::<PyResult<_>>()?;
-        }
+        return Ok(list);
+    }
+    // Text repeats its graphemes: each distinct one becomes a str once per call.
+    let mut seen: FxHashMap<&[u8], Bound<'py, PyString>> = FxHashMap::default();
+    let mut out = Vec::with_capacity(bytes.len() / 4);
+    for g in seg::graphemes(&bytes) {
+        let s = match g {
+            [b] if b.is_ascii() => table[usize::from(*b)].bind(py).clone(),
+            _ => {
+                if let Some(s) = seen.get(g) {
+                    s.clone()
+                } else {
+                    let s = py_text(py, g)?;
+                    seen.insert(g, s.clone());
+                    s
+                }
+            }
+        };
+        out.push(s);
     }
     PyList::new(py, out)
+}
+
+/// `text` itself when it is an exact `str`, else an exact copy of it.
+fn exact<'py>(text: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyString>> {
+    if text.is_exact_instance_of::<PyString>() {
+        Ok(text.clone())
+    } else {
+        py_text(text.py(), &text_bytes(text)?)
+    }
 }
 
 /// The first `n` graphemes of `text`.
@@ -651,25 +699,60 @@ fn truncate_graphemes<'py>(
     text: &Bound<'py, PyString>,
     n: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyString>> {
+    let py = text.py();
     let n = count_arg("n", Some(n), 0, false)?.unwrap_or(usize::MAX);
-    let opts = Options {
-        max_graphemes: Some(n),
-        ..Options::default()
-    };
-    Ok(echo_one(text, None, &opts)?.0)
+    let len = text.code_point_len()?;
+    if n >= len {
+        // A grapheme holds at least one code point.
+        return exact(text);
+    }
+    if let Cursor::Bytes { .. } = cursor_for(text)? {
+        // Short, or ASCII (whose UTF-8 form is the string itself): read in place.
+        let s = text.to_str()?;
+        return Ok(PyString::new(py, &s[..seg::truncate(s.as_bytes(), n)]));
+    }
+    // A long text is read in windows of code points that grow until the n-th grapheme ends
+    // inside one (and is so known to be complete).
+    let mut window = n.saturating_mul(4).saturating_add(16);
+    loop {
+        let end = window.min(len);
+        let piece = text.get_item(PySlice::new(py, 0, py_index(end), 1))?;
+        let bytes = text_bytes(piece.cast::<PyString>()?)?;
+        let cut = seg::truncate(&bytes, n);
+        if cut < bytes.len() || end == len {
+            return py_text(py, &bytes[..cut]);
+        }
+        window = window.saturating_mul(2);
+    }
 }
 
 /// Number of graphemes in `text`.
 #[pyfunction]
 fn count_graphemes(text: &Bound<'_, PyString>) -> PyResult<usize> {
-    match cursor_for(text)? {
-        Cursor::Bytes { .. } => Ok(seg::count(text.to_str()?.as_bytes())),
-        Cursor::CodePoints { .. } => {
-            let mut shaper = Shaper::new(Options::default());
-            run_shaper(text.py(), text, &mut shaper, |_| {})?;
-            Ok(shaper.graphemes_seen())
-        }
+    let py = text.py();
+    let len = text.code_point_len()?;
+    if let Cursor::Bytes { .. } = cursor_for(text)? {
+        return Ok(seg::count(text.to_str()?.as_bytes()));
     }
+    // Long non-ASCII text, in windows, so that its UTF-8 form is never made whole: each window's
+    // last grapheme may continue, so the next window starts where it starts.
+    let (mut count, mut pos) = (0, 0);
+    while pos < len {
+        let end = (pos + MAX_WINDOW).min(len);
+        let piece = text.get_item(PySlice::new(py, py_index(pos), py_index(end), 1))?;
+        let bytes = text_bytes(piece.cast::<PyString>()?)?;
+        let mut last = 0;
+        for g in seg::graphemes(&bytes) {
+            count += 1;
+            last = g.len();
+        }
+        if end == len {
+            break;
+        }
+        count -= 1;
+        pos = end - seg::code_points(&bytes[bytes.len() - last..]);
+    }
+    Ok(count)
 }
 
 #[pymodule(gil_used = false)]
