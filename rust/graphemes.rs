@@ -541,11 +541,13 @@ fn ascii_prefix_graphemes(text: &[u8], n: usize) -> Option<usize> {
     // Each CR LF among the first graphemes moves their end one byte on; there are at most n.
     let window = &text[..text.len().min(n.saturating_mul(2).saturating_add(2))];
     let mut end = n;
-    for crlf in memchr::memmem::find_iter(window, b"\r\n") {
-        if crlf >= end {
+    for cr in memchr::memchr_iter(b'\r', window) {
+        if cr >= end {
             break;
         }
-        end += 1;
+        if window.get(cr + 1) == Some(&b'\n') {
+            end += 1;
+        }
     }
     match text.get(..=end) {
         Some(head) => head.is_ascii().then_some(end),

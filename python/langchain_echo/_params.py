@@ -128,6 +128,15 @@ class EchoParams(BaseModel):
         The call's ``stop=`` replaces the default; ``model``, ``max_tokens`` (or ``n``),
         ``stop_mode`` and ``chunk_size`` keyword arguments override the fields for this call.
         """
+        if stop is None and not kwargs:
+            # The fields alone: validated when set, so only compiled here (and cached).
+            return CallOptions(
+                n=self.n,
+                stops=compile_stops(tuple(self.stop)) if self.stop else None,
+                exclude=self.stop_mode == "exclude",
+                chunk_size=self.chunk_size,
+                model_name=self.model_name,
+            )
         stops = self.stop if stop is None else normalize_stop(stop)
         n = self.n
         for key in ("max_tokens", "n"):

@@ -14,6 +14,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import RunnableConfig
 
 from langchain_echo import _core
+from langchain_echo._assemble import ai_message, chat_result
 from langchain_echo._params import CallOptions, EchoParams, generate_args
 
 
@@ -37,6 +38,13 @@ def _usage(messages: list[BaseMessage], output_tokens: int) -> UsageMetadata:
         "output_tokens": output_tokens,
         "total_tokens": input_tokens + output_tokens,
     }
+
+
+def _messages_of(model: BaseChatModel, value: LanguageModelInput) -> list[BaseMessage]:
+    """An input's messages: a list of messages as it is, anything else as LangChain converts it."""
+    if isinstance(value, list) and all(isinstance(m, BaseMessage) for m in value):
+        return value
+    return model._convert_input(value).to_messages()
 
 
 def _messages(result: LLMResult) -> list[AIMessage]:
@@ -108,12 +116,12 @@ class ChatEcho(EchoParams, BaseChatModel):
         output, reason, stop_sequence, output_tokens = _core.echo(
             _source(messages), o.n, o.stops, o.exclude
         )
-        message = AIMessage(
-            content=output,
-            response_metadata=_response_metadata(o.model_name, reason, stop_sequence),
-            usage_metadata=_usage(messages, output_tokens),
+        message = ai_message(
+            output,
+            _response_metadata(o.model_name, reason, stop_sequence),
+            _usage(messages, output_tokens),
         )
-        return ChatResult(generations=[ChatGeneration(message=message)])
+        return chat_result(message)
 
     def _generate(
         self,
@@ -186,7 +194,7 @@ class ChatEcho(EchoParams, BaseChatModel):
     ) -> tuple[list[list[BaseMessage]], CallOptions]:
         # Validate once, before any callback fires, so a bad option fails the batch cleanly.
         options = self._call_options(kwargs.get("stop"), kwargs)
-        return [self._convert_input(i).to_messages() for i in inputs], options
+        return [_messages_of(self, i) for i in inputs], options
 
     def batch(
         self,

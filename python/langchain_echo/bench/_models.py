@@ -182,6 +182,37 @@ class FloorLLM(LLM):
             yield chunk
 
 
+class FreshChat(BaseChatModel):
+    """The least a chat model that returns fresh results can cost.
+
+    Its ``_generate`` builds a plain ``AIMessage`` of the input's text each call (LangChain then
+    sets its id, which the floor's reused results skip), and does nothing else.
+    """
+
+    @property
+    def _llm_type(self) -> str:
+        return "fresh-chat"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        message = AIMessage(content=messages[-1].content)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return self._generate(messages)
+
+
 class FloorChat(BaseChatModel):
     """A chat model that hands out pre-built results: ``texts`` in turn, and stream ``pieces``."""
 

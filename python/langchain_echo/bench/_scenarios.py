@@ -26,7 +26,7 @@ from langchain_echo import (
 )
 from langchain_echo.bench._corpora import CORPORA, ascii_prose
 from langchain_echo.bench._harness import Case, Scenario
-from langchain_echo.bench._models import FloorChat, FloorLLM, SeedChat, SeedLLM
+from langchain_echo.bench._models import FloorChat, FloorLLM, FreshChat, SeedChat, SeedLLM
 from langchain_echo.bench._pyshaper import PyShaper
 
 STREAM_CHUNKS = 1000
@@ -169,7 +169,10 @@ def calls() -> list[Scenario]:
             Case("native-async floor", afn=chat_acall(floor_chat)),
             1.10,
             "<= 1.10x floor",
-            others=[Case("seed-like (executor)", afn=chat_acall(seed_chat))],
+            others=[
+                Case("fresh-result model", afn=chat_acall(FreshChat())),
+                Case("seed-like (executor)", afn=chat_acall(seed_chat)),
+            ],
         ),
         Scenario(
             "P4",
@@ -227,6 +230,11 @@ def batches() -> list[Scenario]:
         result = floor_chat.generate(chat_inputs)
         return [g[0].text for g in result.generations]
 
+    fresh = FreshChat()
+
+    def fresh_generate() -> list[str]:
+        return [g[0].text for g in fresh.generate(chat_inputs).generations]
+
     async def floor_agenerate() -> list[str]:
         result = await floor_chat.agenerate(chat_inputs)
         return [g[0].text for g in result.generations]
@@ -248,6 +256,7 @@ def batches() -> list[Scenario]:
             1.10,
             "<= 1.10x floor generate()",
             others=[
+                Case("fresh-result model generate()", fresh_generate),
                 Case("seed-like batch", lambda: contents(seed_chat.batch(chat_inputs))),  # type: ignore[arg-type]
             ],
         ),
