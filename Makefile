@@ -55,5 +55,37 @@ lint: build ## cargo fmt/clippy, ruff, mypy, stubtest
 demo: build ## Run the seeds' examples
 	$(PY) -m langchain_echo demo
 
+# Release artifacts, into dist/. The wheel is built in a target dir of its own, so it never races a
+# `make build` (maturin develop) in the same tree for target/maturin, nor rebuilds that one's cache.
+DIST ?= dist
+WHEEL_TARGET := target/wheel
+ACTIONLINT ?= actionlint
+
+.PHONY: sdist wheel wheel-check wheel-smoke
+
+sdist: $(DEPS) ## Build the source distribution into dist/
+	rm -f $(DIST)/langchain_echo-*.tar.gz
+	$(VENV)/bin/maturin sdist --out $(DIST)
+
+# Linux: `--auditwheel check` fails on any shared library outside the manylinux policy instead of
+# grafting it in, and the tag is the lowest manylinux one the symbols allow (glibc here), which
+# `--compatibility pypi` requires to exist. The release workflow builds manylinux2014 wheels in
+# the manylinux containers; this one is for this machine and its like.
+wheel: sdist ## Build the release wheel (abi3, CPython >= 3.10, this platform) and the sdist into dist/
+	rm -f $(DIST)/langchain_echo-*.whl
+	$(VENV)/bin/maturin build --release --locked --interpreter $(PY) --target-dir $(WHEEL_TARGET) \
+		--auditwheel check --compatibility pypi --out $(DIST)
+
+wheel-check: wheel ## twine check --strict, abi3audit, the artifacts' contents, the workflows
+	$(VENV)/bin/twine check --strict $(DIST)/langchain_echo-*
+	$(VENV)/bin/abi3audit --strict --summary $(DIST)/langchain_echo-*-abi3-*.whl
+	$(PY) scripts/check_dist.py $(DIST)
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	@if command -v $(ACTIONLINT) >/dev/null; then echo "$(ACTIONLINT)"; $(ACTIONLINT); \
+	else echo "actionlint: not on PATH here, skipped (CI's workflows job runs it)"; fi
+
+wheel-smoke: wheel ## Install the wheel with no cargo/rustc on PATH, the sdist with them; run README + demo
+	UV=$(UV) bash scripts/wheel-smoke.sh $(DIST)
+
 clean: ## Remove build products and the venv
 	rm -rf target $(VENV) dist
