@@ -55,6 +55,15 @@ lint: build ## cargo fmt/clippy, ruff, mypy, stubtest
 demo: build ## Run the seeds' examples
 	$(PY) -m langchain_echo demo
 
+bench: build ## The main job: every benchmark against its baselines and targets (reports/)
+	$(PY) -m langchain_echo bench --out reports --plot reports/bench.png
+
+bench-quick: build ## The same, shorter: about a minute
+	$(PY) -m langchain_echo bench --quick --out reports
+
+bench-pytest: build ## The benchmarks under pytest-benchmark (benches/)
+	$(PY) -m pytest benches --benchmark-enable --benchmark-columns=min,median,mean,rounds
+
 # Release artifacts, into dist/. The wheel is built in a target dir of its own, so it never races a
 # `make build` (maturin develop) in the same tree for target/maturin, nor rebuilds that one's cache.
 DIST ?= dist
