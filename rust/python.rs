@@ -353,13 +353,14 @@ fn options(
     }
 }
 
+/// The stop sequence that ended a stream, as the `str` the caller gave.
 fn stop_string<'py>(
     py: Python<'py>,
-    stops: Option<&Py<PyStopSet>>,
+    stops: Option<&PyStopSet>,
     finish: Option<&Finish>,
 ) -> Option<Bound<'py, PyString>> {
     let index = finish?.stop?;
-    Some(stops?.get().stops[index].bind(py).clone())
+    Some(stops?.stops[index].bind(py).clone())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,9 +400,7 @@ fn echo_one<'py>(
             (py_text(py, &out)?, finish)
         }
     };
-    let stop = finish
-        .stop
-        .and_then(|i| stops.map(|s| s.get().stops[i].bind(py).clone()));
+    let stop = stop_string(py, stops.map(Bound::get), Some(&finish));
     Ok((output, finish.reason.as_str(), stop, finish.graphemes))
 }
 
@@ -490,7 +489,7 @@ impl EchoStream {
     /// The stop sequence that ended the echo, if one did.
     #[getter]
     fn stop_sequence<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
-        stop_string(py, self.stops.as_ref(), self.ended())
+        stop_string(py, self.stops.as_ref().map(Py::get), self.ended())
     }
 
     /// Graphemes in the whole output, once the last chunk has been returned.
@@ -597,7 +596,7 @@ impl PyStreamShaper {
     /// The stop sequence that ended the stream, if one did.
     #[getter]
     fn stop_sequence<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
-        stop_string(py, self.stops.as_ref(), self.shaper.finished())
+        stop_string(py, self.stops.as_ref().map(Py::get), self.shaper.finished())
     }
 
     /// Graphemes emitted in the whole stream, once it has ended.
@@ -730,10 +729,10 @@ fn truncate_graphemes<'py>(
 #[pyfunction]
 fn count_graphemes(text: &Bound<'_, PyString>) -> PyResult<usize> {
     let py = text.py();
-    let len = text.code_point_len()?;
-    if let Cursor::Bytes { .. } = cursor_for(text)? {
-        return Ok(seg::count(text.to_str()?.as_bytes()));
-    }
+    let len = match cursor_for(text)? {
+        Cursor::Bytes { .. } => return Ok(seg::count(text.to_str()?.as_bytes())),
+        Cursor::CodePoints { len, .. } => len,
+    };
     // Long non-ASCII text, in windows, so that its UTF-8 form is never made whole: each window's
     // last grapheme may continue, so the next window starts where it starts.
     let (mut count, mut pos) = (0, 0);

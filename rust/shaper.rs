@@ -370,12 +370,6 @@ impl Shaper {
         self.core.finish.as_ref()
     }
 
-    /// Graphemes accepted so far (emitted or held).
-    #[must_use]
-    pub fn graphemes_seen(&self) -> usize {
-        self.core.count
-    }
-
     fn settle(&mut self) {
         if self.core.finish.is_some() {
             self.buf = Vec::new();
