@@ -1,6 +1,7 @@
 # langchain-echo: every command a developer or CI needs. `make help` lists them.
-# A fresh machine needs only python3 (>= 3.10) and cargo: the first target run makes .venv,
-# upgrades pip there, installs uv, and builds the extension into it.
+# A fresh machine needs only python3 (>= 3.10) and cargo: the first target run makes .venv, installs
+# a pinned uv there, and syncs it from uv.lock (`uv sync --locked`): every development tool at the
+# version CI last passed with. Each target syncs only the dependency groups it needs.
 
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
@@ -8,28 +9,47 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
-DEPS := $(VENV)/.deps-installed
+UV_VERSION := 0.13.9
 BUILT := $(VENV)/.extension-built
-RUST_SOURCES := $(wildcard rust/*.rs) Cargo.toml
-PY_SOURCES := $(wildcard python/langchain_echo/*.py python/langchain_echo/*.pyi)
+RUST_SOURCES := $(shell find rust -name '*.rs') Cargo.toml Cargo.lock
+# `--inexact`: a target's sync adds its groups and removes nothing (uv itself, the extension, the
+# groups other targets synced). `--no-install-project`: maturin builds the extension (`build`).
+SYNC = UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(UV) sync --locked --inexact --no-install-project \
+	--no-default-groups --quiet
 
-.PHONY: help venv build test test-rust test-python lint bench bench-quick bench-pytest demo clean
+.PHONY: help venv build test test-rust test-python test-lowest test-latest lock lock-lowest lint \
+	bench bench-quick bench-pytest demo clean
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet uv
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(DEPS): pyproject.toml | $(PY)
-	$(UV) pip install --quiet --python $(PY) maturin -r pyproject.toml --all-extras
+# One stamp per set of groups, remade when the lock changes.
+$(VENV)/.synced-build: pyproject.toml uv.lock | $(PY)
+	$(SYNC) --group build
+	touch $@
+$(VENV)/.synced-test: pyproject.toml uv.lock | $(PY)
+	$(SYNC) --group build --group test
+	touch $@
+$(VENV)/.synced-lint: pyproject.toml uv.lock | $(PY)
+	$(SYNC) --group build --group lint --extra bench --extra plot
+	touch $@
+$(VENV)/.synced-bench: pyproject.toml uv.lock | $(PY)
+	$(SYNC) --group build --group test --extra bench --extra plot
+	touch $@
+$(VENV)/.synced-release: pyproject.toml uv.lock | $(PY)
+	$(SYNC) --group build --group release
+	touch $@
+$(VENV)/.synced-dev: pyproject.toml uv.lock | $(PY)
+	$(SYNC) --group dev --extra bench --extra plot
 	touch $@
 
-venv: $(DEPS) ## Create .venv with every development dependency
+venv: $(VENV)/.synced-dev ## Create .venv with every development dependency, from uv.lock
 
-$(BUILT): $(DEPS) $(RUST_SOURCES) pyproject.toml
+$(BUILT): $(VENV)/.synced-build $(RUST_SOURCES) pyproject.toml
 	$(VENV)/bin/maturin develop --release --uv --quiet
 	touch $@
 
@@ -38,12 +58,57 @@ build: $(BUILT) ## Build the Rust extension (release profile) into .venv
 test-rust: ## Rust unit and doc tests (no Python needed)
 	cargo test --quiet
 
-test-python: build ## Python tests: contract, properties, conformance, standard suites
+test-python: $(BUILT) $(VENV)/.synced-test ## Python tests: contract, properties, conformance, standard suites
 	$(PY) -m pytest
 
 test: test-rust test-python ## Every test: Rust, then Python
 
-lint: build ## cargo fmt/clippy, ruff, mypy, stubtest
+# The lowest langchain-core that pyproject.toml admits, with the test and lint groups resolved
+# around it, pinned in ci/requirements-lowest.txt (`make lock-lowest` remakes it): the other end
+# of the supported range, tested by .ci/run in a venv of its own.
+LOWEST := .venv-lowest
+LOWEST_REQS := ci/requirements-lowest.txt
+LOWEST_CORE = $(shell sed -n 's/^dependencies = \["langchain-core>=\([0-9.]*\).*/\1/p' pyproject.toml)
+
+lock: | $(PY) ## Re-resolve uv.lock and ci/requirements-lowest.txt to today's newest and lowest releases
+	$(UV) lock --upgrade
+	$(MAKE) lock-lowest
+
+lock-lowest: | $(PY) ## Re-resolve ci/requirements-lowest.txt (the lowest langchain-core pyproject admits)
+	@test -n "$(LOWEST_CORE)" || { echo "no langchain-core>= bound in pyproject.toml"; exit 1; }
+	echo "langchain-core==$(LOWEST_CORE)" > $(VENV)/lowest-constraint.txt
+	$(UV) pip compile --quiet pyproject.toml --group build --group test --group lint \
+		--constraint $(VENV)/lowest-constraint.txt --python-version 3.10 --universal \
+		--no-header --output-file $(LOWEST_REQS)
+	sed -i '1i # The test and lint groups at the lowest langchain-core pyproject.toml admits ($(LOWEST_CORE)).\n# Made by `make lock-lowest`; .ci/run installs it as is (`make test-lowest`).' $(LOWEST_REQS)
+
+$(LOWEST)/.synced: $(LOWEST_REQS) | $(PY)
+	rm -rf $(LOWEST)
+	$(UV) venv --quiet --python $(PYTHON) $(LOWEST)
+	$(UV) pip sync --quiet --python $(LOWEST)/bin/python $(LOWEST_REQS)
+	touch $@
+
+test-lowest: $(BUILT) $(LOWEST)/.synced ## pytest and mypy against the lowest langchain-core admitted
+	PATH=$(abspath $(VENV))/bin:$$PATH VIRTUAL_ENV=$(abspath $(LOWEST)) $(VENV)/bin/maturin develop --release --uv --quiet
+	@# maturin installs the package's dependencies at their newest: put the pinned ones back.
+	$(UV) pip install --quiet --python $(LOWEST)/bin/python -r $(LOWEST_REQS)
+	$(LOWEST)/bin/python -c 'import langchain_core; print("langchain-core", langchain_core.__version__)'
+	$(LOWEST)/bin/python -m pytest -q
+	$(LOWEST)/bin/mypy
+
+# Everything upgraded, in a scratch copy of the work tree: `uv lock --upgrade` there, then the
+# tests and the linters. The scheduled workflow runs it daily, so an upstream release that breaks
+# the package shows up within a day; the lock here stays as it is.
+LATEST_DIR ?= /tmp/langchain-echo-latest
+test-latest: | $(PY) ## Tests and lint with every dependency upgraded to its newest release (scratch copy)
+	rm -rf $(LATEST_DIR) && mkdir -p $(LATEST_DIR)
+	git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t $(LATEST_DIR)
+	cd $(LATEST_DIR) && $(abspath $(UV)) lock --upgrade
+	@cd $(LATEST_DIR) && $(abspath $(UV)) tree --depth 1 --package langchain-echo 2>/dev/null || true
+	$(MAKE) -C $(LATEST_DIR) test lint
+
+lint: $(BUILT) $(VENV)/.synced-lint ## cargo fmt/clippy, ruff, mypy, stubtest; uv.lock in step with pyproject
+	$(UV) lock --check --quiet
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --all-targets --features python -- -D warnings
@@ -55,13 +120,13 @@ lint: build ## cargo fmt/clippy, ruff, mypy, stubtest
 demo: build ## Run the seeds' examples
 	$(PY) -m langchain_echo demo
 
-bench: build ## The main job: every benchmark against its baselines and targets (reports/)
+bench: $(BUILT) $(VENV)/.synced-bench ## The main job: every benchmark against its baselines and targets (reports/)
 	$(PY) -m langchain_echo bench --out reports --plot reports/bench.png
 
-bench-quick: build ## The same, shorter: about a minute
+bench-quick: $(BUILT) $(VENV)/.synced-bench ## The same, shorter: about a minute
 	$(PY) -m langchain_echo bench --quick --out reports
 
-bench-pytest: build ## The benchmarks under pytest-benchmark (benches/)
+bench-pytest: $(BUILT) $(VENV)/.synced-bench ## The benchmarks under pytest-benchmark (benches/)
 	$(PY) -m pytest benches --benchmark-enable --benchmark-columns=min,median,mean,rounds
 
 # Release artifacts, into dist/. The wheel is built in a target dir of its own, so it never races a
@@ -72,7 +137,7 @@ ACTIONLINT ?= actionlint
 
 .PHONY: sdist wheel wheel-check wheel-smoke
 
-sdist: $(DEPS) ## Build the source distribution into dist/
+sdist: $(VENV)/.synced-build ## Build the source distribution into dist/
 	rm -f $(DIST)/langchain_echo-*.tar.gz
 	$(VENV)/bin/maturin sdist --out $(DIST)
 
@@ -85,7 +150,7 @@ wheel: sdist ## Build the release wheel (abi3, CPython >= 3.10, this platform) a
 	$(VENV)/bin/maturin build --release --locked --interpreter $(PY) --target-dir $(WHEEL_TARGET) \
 		--auditwheel check --compatibility pypi --out $(DIST)
 
-wheel-check: wheel ## twine check --strict, abi3audit, the artifacts' contents, the workflows
+wheel-check: wheel $(VENV)/.synced-release ## twine check --strict, abi3audit, the artifacts' contents, the workflows
 	$(VENV)/bin/twine check --strict $(DIST)/langchain_echo-*
 	$(VENV)/bin/abi3audit --strict --summary $(DIST)/langchain_echo-*-abi3-*.whl
 	$(PY) scripts/check_dist.py $(DIST)
@@ -97,4 +162,4 @@ wheel-smoke: wheel ## Install the wheel with no cargo/rustc on PATH, the sdist w
 	UV=$(UV) bash scripts/wheel-smoke.sh $(DIST)
 
 clean: ## Remove build products and the venv
-	rm -rf target $(VENV) dist
+	rm -rf target $(VENV) $(LOWEST) dist

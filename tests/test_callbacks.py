@@ -14,12 +14,12 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from _compat import V2Handler, requires_events_v3, requires_v2_streaming_handler
 from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
 from langchain_core.runnables import RunnableLambda
-from langchain_core.tracers._streaming import _V2StreamingCallbackHandler
 
 from langchain_echo import ChatEcho, EchoLLM
 
@@ -100,11 +100,11 @@ class AsyncRecorder(AsyncCallbackHandler, _Record):
         self._event("error")
 
 
-class SyncV2Recorder(SyncRecorder, _V2StreamingCallbackHandler):
+class SyncV2Recorder(SyncRecorder, V2Handler):
     """A v2 streaming handler: LangChain serves invoke through `_iter_v2_events`."""
 
 
-class AsyncV2Recorder(AsyncRecorder, _V2StreamingCallbackHandler):
+class AsyncV2Recorder(AsyncRecorder, V2Handler):
     pass
 
 
@@ -327,6 +327,7 @@ async def test_chat_astream_events_v2_in_chain(
     assert recorder.tokens == expected
 
 
+@requires_events_v3
 @pytest.mark.parametrize(("prompt", "fields", "llm_chunks", "chat_chunks"), CASES)
 def test_chat_stream_events_v3(
     recorder: _Record, prompt: str, fields: dict, llm_chunks: list[str], chat_chunks: Any
@@ -346,6 +347,7 @@ def test_chat_stream_events_v3(
     assert recorder.events == ["start", *["token"] * len(expected), "end"]
 
 
+@requires_events_v3
 @pytest.mark.parametrize(("prompt", "fields", "llm_chunks", "chat_chunks"), CASES)
 async def test_chat_astream_events_v3(
     recorder: _Record, prompt: str, fields: dict, llm_chunks: list[str], chat_chunks: Any
@@ -364,6 +366,7 @@ async def test_chat_astream_events_v3(
     assert recorder.events == ["start", *["token"] * len(expected), "end"]
 
 
+@requires_events_v3
 def test_chat_stream_events_v3_raw_events_follow_callbacks() -> None:
     # Each content-block-delta event is produced after its chunk's callback.
     recorder = SyncRecorder()
@@ -441,6 +444,7 @@ async def test_chat_abatch_streaming_true_each_run(recorder: _Record) -> None:
     assert runs == sorted([["ab", "c", ""], ["de", "fg", ""], ["h", ""]])
 
 
+@requires_v2_streaming_handler
 @pytest.mark.parametrize("recorder_cls", [SyncV2Recorder, AsyncV2Recorder], ids=["sync", "async"])
 def test_chat_stream_with_v2_streaming_handler(recorder_cls: type[_Record]) -> None:
     # stream() never passes run_manager to _stream, v2 handler or not: fired once, by LangChain.
@@ -452,6 +456,7 @@ def test_chat_stream_with_v2_streaming_handler(recorder_cls: type[_Record]) -> N
     assert recorder.tokens == ["he", "ll", "o", ""]
 
 
+@requires_v2_streaming_handler
 @pytest.mark.parametrize("recorder_cls", [SyncV2Recorder, AsyncV2Recorder], ids=["sync", "async"])
 def test_chat_invoke_with_v2_streaming_handler(recorder_cls: type[_Record]) -> None:
     # A _V2StreamingCallbackHandler routes invoke through _iter_v2_events, which passes
@@ -463,6 +468,7 @@ def test_chat_invoke_with_v2_streaming_handler(recorder_cls: type[_Record]) -> N
     assert recorder.events == ["start", "token", "token", "token", "token", "end"]
 
 
+@requires_v2_streaming_handler
 @pytest.mark.parametrize("recorder_cls", [SyncV2Recorder, AsyncV2Recorder], ids=["sync", "async"])
 async def test_chat_ainvoke_with_v2_streaming_handler(recorder_cls: type[_Record]) -> None:
     recorder = recorder_cls()
@@ -608,9 +614,10 @@ async def test_native_async_chat(no_executor: list[str]) -> None:
     events = [e async for e in model.astream_events("cat", config, version="v2")]
     assert [e["event"] for e in events].count("on_chat_model_stream") == 4
     assert events[-1]["data"]["output"].content == "cat"
-    stream = await model.astream_events("cat", config, version="v3")
-    assert [d async for d in stream.text] == ["c", "a", "t"]
-    assert (await stream).text == "cat"
+    if hasattr(model, "stream_events"):  # the v3 path, langchain-core >= 1.4 (tests/_compat.py)
+        stream = await model.astream_events("cat", config, version="v3")
+        assert [d async for d in stream.text] == ["c", "a", "t"]
+        assert (await stream).text == "cat"
     streaming = ChatEcho(n=3, streaming=True)
     assert (await streaming.ainvoke("hello", config)).content == "hel"
     assert (await ChatEcho(n=3).ainvoke("hello", config, stream=True)).content == "hel"
@@ -789,6 +796,7 @@ async def test_abandon_astream_events(recorder: _Record) -> None:
         assert events[-1]["event"].endswith("_end")
 
 
+@requires_events_v3
 def test_abandon_stream_events_v3() -> None:
     model = ChatEcho()
     stream = model.stream_events("hello", version="v3")
@@ -801,6 +809,7 @@ def test_abandon_stream_events_v3() -> None:
     assert "".join(again.text) == "hello"
 
 
+@requires_events_v3
 async def test_abandon_astream_events_v3() -> None:
     model = ChatEcho()
     async with await model.astream_events("hello", version="v3") as stream:

@@ -7,6 +7,7 @@ from functools import reduce
 from typing import Any
 
 import pytest
+from _compat import requires_events_v3
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import (
     AIMessage,
@@ -568,6 +569,7 @@ def test_paths_agree(chunk_size: int, n: int | None, stop: Any, stop_mode: str) 
             assert whole.response_metadata.get(key) == result.response_metadata.get(key)
 
 
+@requires_events_v3
 @pytest.mark.filterwarnings("ignore::langchain_core._api.LangChainBetaWarning")
 def test_stream_events_v3_metadata() -> None:
     model = ChatEcho(model="m", n=3)
@@ -584,6 +586,7 @@ def test_stream_events_v3_metadata() -> None:
     assert message.response_metadata["stop_sequence"] == "e"
 
 
+@requires_events_v3
 @pytest.mark.filterwarnings("ignore::langchain_core._api.LangChainBetaWarning")
 async def test_astream_events_v3_metadata() -> None:
     model = ChatEcho(n=3)
