@@ -1,9 +1,12 @@
-"""ChatEcho's results are assembled without re-validation: exactly what pydantic would build."""
+"""Results and chunks are assembled without re-validation: exactly what pydantic would build.
+
+These run on the locked and on the lowest langchain-core (`make test-lowest`).
+"""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from langchain_core.messages import AIMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, GenerationChunk
 
 from langchain_echo import ChatEcho, _assemble
 
@@ -17,6 +20,21 @@ def test_the_assemblers_are_in_use_here():
     # fail, ChatEcho would fall back to the validating constructors (still correct, slower).
     assert _assemble.VERIFIED
     assert _assemble.ai_message is _assemble._fast_ai_message
+    assert _assemble.chat_result is _assemble._fast_result
+    assert _assemble.text_chunk is _assemble._fast_text_chunk
+    assert _assemble.closing_chunk is _assemble._fast_closing_chunk
+    assert _assemble.generation_chunk is _assemble._fast_generation_chunk
+
+
+def test_the_import_check_compares_every_assembler():
+    pairs = _assemble._pairs()
+    kinds = {type(fast) for fast, _ in pairs}
+    assert kinds >= {AIMessage, ChatResult, ChatGeneration, ChatGenerationChunk, AIMessageChunk}
+    assert GenerationChunk in kinds
+    assert all(same(fast, checked) for fast, checked in pairs)
+    # The comparison can fail: a field that differs is seen.
+    fast, checked = pairs[0]
+    assert not same(fast, checked.model_copy(update={"content": "other"}))
 
 
 @settings(max_examples=200, deadline=None)
@@ -64,3 +82,43 @@ def test_a_chat_echo_reply_is_a_normal_ai_message():
             id=reply.id,
         ),
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(), info=st.none() | st.just({"finish_reason": "length"}))
+def test_assembled_chunks_equal_validated_ones(text, info):
+    assert same(
+        _assemble._fast_text_chunk(text), ChatGenerationChunk(message=AIMessageChunk(content=text))
+    )
+    usage = {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}
+    metadata = {"model_name": "echo", "finish_reason": "stop"}
+    assert same(
+        _assemble._fast_closing_chunk(dict(metadata), dict(usage)),
+        ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="", chunk_position="last", response_metadata=metadata, usage_metadata=usage
+            )
+        ),
+    )
+    assert same(
+        _assemble._fast_generation_chunk(GenerationChunk, text, info),
+        GenerationChunk(text=text, generation_info=info),
+    )
+
+
+def test_assembled_chunks_do_not_share_mutable_state():
+    a, b = _assemble.text_chunk("a"), _assemble.text_chunk("b")
+    a.message.response_metadata["k"] = 1
+    a.message.tool_call_chunks.append({"name": "x", "args": "", "id": "1", "index": 0})
+    assert b.message.response_metadata == {}
+    assert b.message.tool_call_chunks == []
+
+
+def test_streamed_chunks_merge_like_validated_ones():
+    chunks = list(ChatEcho(chunk_size=2).stream("hello"))
+    merged = chunks[0]
+    for chunk in chunks[1:]:
+        merged += chunk
+    assert merged.content == "hello"
+    assert merged.usage_metadata == {"input_tokens": 5, "output_tokens": 5, "total_tokens": 10}
+    assert merged.response_metadata["finish_reason"] == "stop"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.runnables import RunnableConfig, ensure_config
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from langchain_echo._core import StopSet
 
@@ -73,13 +74,42 @@ def generate_args(config: RunnableConfig) -> dict[str, Any]:
 
 
 class CallOptions(NamedTuple):
-    """Everything one call of a model needs, validated."""
+    """Everything one call of a model needs, validated: resolved once per call."""
 
     n: int | None
+    stop: list[str] | None
     stops: StopSet | None
     exclude: bool
     chunk_size: int
     model_name: str
+
+    def ls_params(self, params: LangSmithParams) -> LangSmithParams:
+        """LangChain's tracing params completed from these options."""
+        params["ls_provider"] = "echo"
+        params["ls_model_name"] = self.model_name
+        if self.n is not None:
+            params["ls_max_tokens"] = self.n
+        else:
+            params.pop("ls_max_tokens", None)
+        if self.stop:
+            params["ls_stop"] = list(self.stop)
+        else:
+            params.pop("ls_stop", None)
+        return params
+
+
+# The per-call keyword arguments that override a field; any other is ignored, as providers ignore
+# (or pass on) arguments they do not know.
+_OVERRIDES = frozenset({"n", "max_tokens", "stop_mode", "chunk_size", "model"})
+
+# LangChain's standard model parameters, which the standard suites and `init_chat_model`-style
+# code pass to any model: accepted, validated for type, and ignored by an echo.
+STANDARD_PARAMS = ("temperature", "top_p", "timeout", "max_retries", "api_key", "base_url")
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class EchoParams(BaseModel):
@@ -102,6 +132,42 @@ class EchoParams(BaseModel):
     model_name: str = Field(default="echo", alias="model")
     """Reported in identifying params, ``response_metadata`` and tracing; ``model=`` overrides."""
 
+    temperature: float | None = None
+    """Accepted and ignored: an echo is deterministic (LangChain's standard parameter)."""
+
+    top_p: float | None = None
+    """Accepted and ignored (LangChain's standard parameter)."""
+
+    timeout: float | None = None
+    """Accepted and ignored: an echo never waits on a network (LangChain's standard parameter)."""
+
+    max_retries: int | None = Field(default=None, strict=True)
+    """Accepted and ignored: an echo never fails on its own (LangChain's standard parameter)."""
+
+    api_key: SecretStr | None = Field(default=None, repr=False)
+    """Accepted and ignored: an echo calls no API (LangChain's standard parameter)."""
+
+    base_url: str | None = None
+    """Accepted and ignored: an echo calls no API (LangChain's standard parameter)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown(cls, values: Any) -> Any:
+        """An unknown argument is an error naming it, with the closest field suggested.
+
+        A typo such as ``max_token=5`` would otherwise be dropped, and the model would echo
+        everything while the test that set it believes otherwise.
+        """
+        if isinstance(values, dict):
+            known = set(cls.model_fields)
+            known.update(f.alias for f in cls.model_fields.values() if f.alias)
+            for name in values:
+                if name not in known:
+                    public = sorted(k for k in known if not k.startswith("_"))
+                    msg = f"{cls.__name__} got an unknown argument {name!r}{_suggest(name, public)}"
+                    raise ValueError(msg)
+        return values
+
     @field_validator("n", mode="before")
     @classmethod
     def _check_n(cls, value: Any) -> int | None:
@@ -122,26 +188,37 @@ class EchoParams(BaseModel):
     def _check_stop_mode(cls, value: Any) -> StopMode:
         return check_stop_mode(value)
 
+    def _defaults(self) -> CallOptions:
+        """The fields alone as call options (validated when set; compiled here, and cached)."""
+        return CallOptions(
+            n=self.n,
+            stop=self.stop,
+            stops=compile_stops(tuple(self.stop)) if self.stop else None,
+            exclude=self.stop_mode == "exclude",
+            chunk_size=self.chunk_size,
+            model_name=self.model_name,
+        )
+
     def _call_options(self, stop: Any, kwargs: dict[str, Any]) -> CallOptions:
         """Resolves one call's options, validating every value before any work is done.
 
         The call's ``stop=`` replaces the default; ``model``, ``max_tokens`` (or ``n``),
         ``stop_mode`` and ``chunk_size`` keyword arguments override the fields for this call.
+        Tracing (``_get_ls_params``) and generation both read what this returns.
         """
-        if stop is None and not kwargs:
-            # The fields alone: validated when set, so only compiled here (and cached).
-            return CallOptions(
-                n=self.n,
-                stops=compile_stops(tuple(self.stop)) if self.stop else None,
-                exclude=self.stop_mode == "exclude",
-                chunk_size=self.chunk_size,
-                model_name=self.model_name,
-            )
+        if stop is None and _OVERRIDES.isdisjoint(kwargs):
+            return self._defaults()
         stops = self.stop if stop is None else normalize_stop(stop)
         n = self.n
-        for key in ("max_tokens", "n"):
-            if key in kwargs:
-                n = check_count(kwargs[key], key, 0, optional=True)
+        given = [k for k in ("n", "max_tokens") if k in kwargs]
+        if len(given) == 2 and kwargs["n"] != kwargs["max_tokens"]:
+            msg = (
+                "n and max_tokens are one option; got n="
+                f"{kwargs['n']!r} and max_tokens={kwargs['max_tokens']!r}"
+            )
+            raise ValueError(msg)
+        if given:
+            n = check_count(kwargs[given[0]], given[0], 0, optional=True)
         mode = check_stop_mode(kwargs["stop_mode"]) if "stop_mode" in kwargs else self.stop_mode
         chunk_size = self.chunk_size
         if "chunk_size" in kwargs:
@@ -152,6 +229,7 @@ class EchoParams(BaseModel):
             raise ValueError(msg)
         return CallOptions(
             n=n,
+            stop=stops,
             stops=compile_stops(tuple(stops)) if stops else None,
             exclude=mode == "exclude",
             chunk_size=chunk_size,
@@ -175,22 +253,68 @@ class EchoParams(BaseModel):
             return None
         return config
 
+    # --- batches: one generate() call for the whole batch, on both models ---------------------
+
+    def _batch_plan(
+        self,
+        inputs: list[Any],
+        config: RunnableConfig | list[RunnableConfig] | None,
+        return_exceptions: bool,
+        kwargs: dict[str, Any],
+    ) -> tuple[list[Any], dict[str, Any]] | None:
+        """``generate()``'s arguments for a batch, or None where LangChain's own batch is needed.
+
+        With one config for the whole batch, callbacks are set up once for all inputs (each
+        still gets its own run), instead of a thread and a callback manager per input.
+        Per-input exceptions need LangChain's batch, which runs each input on its own.
+        """
+        shared = None if return_exceptions else self._shared_config(config)
+        if shared is None or not inputs:
+            return None
+        # Validated once, before any callback fires, so a bad option fails the batch cleanly.
+        self._call_options(kwargs.get("stop"), kwargs)
+        model: Any = self
+        converted = [model._batch_input(i) for i in inputs]
+        return converted, {**generate_args(shared), **kwargs}
+
+    def batch(
+        self,
+        inputs: list[Any],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """Replies to every input, in order, as ``invoke`` would, through one ``generate()``."""
+        plan = self._batch_plan(inputs, config, return_exceptions, kwargs)
+        # (This mixin comes first in both models' bases: `super()` is LangChain's model.)
+        model: Any = self
+        if plan is None:
+            base: Any = super()
+            return base.batch(inputs, config, return_exceptions=return_exceptions, **kwargs)  # type: ignore[no-any-return]
+        return model._batch_outputs(model.generate(plan[0], **plan[1]))  # type: ignore[no-any-return]
+
+    async def abatch(
+        self,
+        inputs: list[Any],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """Replies to every input, in order, as ``ainvoke`` would, through one ``agenerate()``."""
+        plan = self._batch_plan(inputs, config, return_exceptions, kwargs)
+        model: Any = self
+        if plan is None:
+            base: Any = super()
+            return await base.abatch(inputs, config, return_exceptions=return_exceptions, **kwargs)  # type: ignore[no-any-return]
+        return model._batch_outputs(await model.agenerate(plan[0], **plan[1]))  # type: ignore[no-any-return]
+
     def _add_ls_params(
         self, params: LangSmithParams, stop: Any, kwargs: dict[str, Any]
     ) -> LangSmithParams:
-        """Completes LangChain's tracing params with the echo model's own fields."""
-        params["ls_provider"] = "echo"
-        params["ls_model_name"] = kwargs.get("model", self.model_name)
-        n = kwargs.get("max_tokens", kwargs.get("n", self.n))
-        if n is not None:
-            params["ls_max_tokens"] = n
-        # The effective stop sequences, as a list even where a bare string was passed.
-        stops = self.stop if stop is None else normalize_stop(stop)
-        if stops:
-            params["ls_stop"] = stops
-        else:
-            params.pop("ls_stop", None)
-        return params
+        """Completes LangChain's tracing params from the call's resolved options."""
+        return self._call_options(stop, kwargs).ls_params(params)
 
     def _echo_identifying_params(self) -> dict[str, Any]:
         return {

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
-from langchain_core.runnables import RunnableConfig
+from pydantic import Field
 
-from langchain_echo import _core
-from langchain_echo._assemble import ai_message, chat_result
-from langchain_echo._params import CallOptions, EchoParams, generate_args
+from langchain_echo import _core, _pipeline
+from langchain_echo._assemble import ai_message, chat_result, closing_chunk, text_chunk
+from langchain_echo._params import CallOptions, EchoParams
 
 
 def _text(message: BaseMessage) -> str:
@@ -38,24 +38,6 @@ def _usage(messages: list[BaseMessage], output_tokens: int) -> UsageMetadata:
         "output_tokens": output_tokens,
         "total_tokens": input_tokens + output_tokens,
     }
-
-
-def _messages_of(model: BaseChatModel, value: LanguageModelInput) -> list[BaseMessage]:
-    """An input's messages: a list of messages as it is, anything else as LangChain converts it."""
-    if isinstance(value, list) and all(isinstance(m, BaseMessage) for m in value):
-        return value
-    return model._convert_input(value).to_messages()
-
-
-def _messages(result: LLMResult) -> list[AIMessage]:
-    return [cast("AIMessage", cast("ChatGeneration", g[0]).message) for g in result.generations]
-
-
-def _response_metadata(model_name: str, reason: str, stop_sequence: str | None) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"model_name": model_name, "finish_reason": reason}
-    if stop_sequence is not None:
-        metadata["stop_sequence"] = stop_sequence
-    return metadata
 
 
 class ChatEcho(EchoParams, BaseChatModel):
@@ -95,7 +77,7 @@ class ChatEcho(EchoParams, BaseChatModel):
             model.batch(["hello", "goodbye"])  # [AIMessage('hel'), AIMessage('goo')]
     """
 
-    streaming: bool = False
+    streaming: bool = Field(default=False, strict=True)
     """Whether ``invoke`` is served by streaming (so callbacks see every chunk)."""
 
     @property
@@ -109,19 +91,39 @@ class ChatEcho(EchoParams, BaseChatModel):
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return self._add_ls_params(super()._get_ls_params(stop=stop, **kwargs), stop, kwargs)
 
-    # --- one conversation ---------------------------------------------------------------------
+    # --- the adapter: the pipeline's events as LangChain objects -------------------------------
 
     def _result(self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]) -> ChatResult:
-        o = self._call_options(stop, kwargs)
-        output, reason, stop_sequence, output_tokens = _core.echo(
-            _source(messages), o.n, o.stops, o.exclude
+        options = self._call_options(stop, kwargs)
+        text, finish = _pipeline.whole(options, _source(messages))
+        return chat_result(
+            ai_message(
+                text,
+                finish.metadata(options.model_name),
+                _usage(messages, finish.output_tokens),
+            )
         )
-        message = ai_message(
-            output,
-            _response_metadata(o.model_name, reason, stop_sequence),
-            _usage(messages, output_tokens),
-        )
-        return chat_result(message)
+
+    def _chunks(
+        self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]
+    ) -> Iterator[ChatGenerationChunk]:
+        options = self._call_options(stop, kwargs)
+        return self._adapt(messages, options, _pipeline.events(options, _source(messages)))
+
+    @staticmethod
+    def _adapt(
+        messages: list[BaseMessage], options: CallOptions, events: Iterator[_pipeline.Event]
+    ) -> Iterator[ChatGenerationChunk]:
+        for event in events:
+            if type(event) is str:
+                yield text_chunk(event)
+            elif isinstance(event, _pipeline.Finish):
+                # The closing chunk carries usage and metadata once: merging never doubles them.
+                yield closing_chunk(
+                    event.metadata(options.model_name), _usage(messages, event.output_tokens)
+                )
+
+    # --- LangChain's entry points: one line each onto the pipeline -----------------------------
 
     def _generate(
         self,
@@ -141,27 +143,6 @@ class ChatEcho(EchoParams, BaseChatModel):
     ) -> ChatResult:
         return self._result(messages, stop, kwargs)
 
-    # --- streaming ----------------------------------------------------------------------------
-
-    def _chunks(
-        self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]
-    ) -> Iterator[ChatGenerationChunk]:
-        o = self._call_options(stop, kwargs)
-        stream = _core.EchoStream(_source(messages), o.n, o.stops, o.exclude, o.chunk_size)
-        for text in stream:
-            yield ChatGenerationChunk(message=AIMessageChunk(content=text))
-        # The closing chunk carries usage and metadata once, so merging never doubles them.
-        yield ChatGenerationChunk(
-            message=AIMessageChunk(
-                content="",
-                chunk_position="last",
-                response_metadata=_response_metadata(
-                    o.model_name, stream.finish_reason or "stop", stream.stop_sequence
-                ),
-                usage_metadata=_usage(messages, stream.output_graphemes or 0),
-            )
-        )
-
     def _stream(
         self,
         messages: list[BaseMessage],
@@ -169,72 +150,25 @@ class ChatEcho(EchoParams, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for chunk in self._chunks(messages, stop, kwargs):
-            # LangChain fires the callback itself wherever it does not pass a run manager.
-            if run_manager:
-                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-            yield chunk
+        return _pipeline.drive(self._chunks(messages, stop, kwargs), run_manager)
 
-    async def _astream(
+    def _astream(
         self,
         messages: list[BaseMessage],
         stop: list[str] | None = None,
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        for chunk in self._chunks(messages, stop, kwargs):
-            if run_manager:
-                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-            yield chunk
+        return _pipeline.adrive(self._chunks(messages, stop, kwargs), run_manager)
 
-    # --- batches: one generate() call instead of a thread per input ---------------------------
+    # --- batches: one generate() call instead of a thread per input (EchoParams.batch) ---------
 
-    def _batch_messages(
-        self, inputs: Sequence[LanguageModelInput], kwargs: dict[str, Any]
-    ) -> tuple[list[list[BaseMessage]], CallOptions]:
-        # Validate once, before any callback fires, so a bad option fails the batch cleanly.
-        options = self._call_options(kwargs.get("stop"), kwargs)
-        return [_messages_of(self, i) for i in inputs], options
+    def _batch_input(self, value: LanguageModelInput) -> list[BaseMessage]:
+        """A list of messages as it is, anything else as LangChain converts it."""
+        if isinstance(value, list) and all(isinstance(m, BaseMessage) for m in value):
+            return value
+        return self._convert_input(value).to_messages()
 
-    def batch(
-        self,
-        inputs: list[LanguageModelInput],
-        config: RunnableConfig | list[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[AIMessage]:
-        """Echoes every input, in order, as ``invoke`` would, through one ``generate()`` call."""
-        # Per-input exceptions need LangChain's batch, which runs each input on its own.
-        shared = None if return_exceptions else self._shared_config(config)
-        if shared is None or not inputs:
-            return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
-        messages, _ = self._batch_messages(inputs, kwargs)
-        result = self.generate(
-            messages,
-            **generate_args(shared),
-            **kwargs,
-        )
-        return _messages(result)
-
-    async def abatch(
-        self,
-        inputs: list[LanguageModelInput],
-        config: RunnableConfig | list[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[AIMessage]:
-        """Echoes every input, in order, as ``ainvoke`` would, through one ``agenerate()``."""
-        shared = None if return_exceptions else self._shared_config(config)
-        if shared is None or not inputs:
-            return await super().abatch(
-                inputs, config, return_exceptions=return_exceptions, **kwargs
-            )
-        messages, _ = self._batch_messages(inputs, kwargs)
-        result = await self.agenerate(
-            messages,
-            **generate_args(shared),
-            **kwargs,
-        )
-        return _messages(result)
+    @staticmethod
+    def _batch_outputs(result: LLMResult) -> list[AIMessage]:
+        return [cast("AIMessage", cast("ChatGeneration", g[0]).message) for g in result.generations]

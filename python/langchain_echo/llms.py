@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, cast
+from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LLM, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
-from langchain_core.runnables import RunnableConfig
 
-from langchain_echo import _core
-from langchain_echo._params import EchoParams, generate_args
+from langchain_echo import _pipeline
+from langchain_echo._assemble import generation_chunk
+from langchain_echo._params import EchoParams
 
 
 class _Chunk(GenerationChunk):
@@ -49,13 +49,6 @@ class _Accumulated(_Chunk):
         if other.generation_info:
             self.generation_info = {**(self.generation_info or {}), **other.generation_info}
         return self
-
-
-def _generation_info(finish_reason: str, stop_sequence: str | None) -> dict[str, Any]:
-    info: dict[str, Any] = {"finish_reason": finish_reason}
-    if stop_sequence is not None:
-        info["stop_sequence"] = stop_sequence
-    return info
 
 
 class EchoLLM(EchoParams, LLM):
@@ -107,7 +100,37 @@ class EchoLLM(EchoParams, LLM):
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return self._add_ls_params(super()._get_ls_params(stop=stop, **kwargs), stop, kwargs)
 
-    # --- one prompt -------------------------------------------------------------------------
+    # --- the adapter: the pipeline's events as LangChain objects -------------------------------
+
+    def _result(self, prompts: list[str], stop: Any, kwargs: dict[str, Any]) -> LLMResult:
+        options = self._call_options(stop, kwargs)
+        return LLMResult(
+            generations=[
+                [Generation(text=text, generation_info=finish.generation_info())]
+                for text, finish in _pipeline.whole_batch(options, prompts)
+            ],
+            llm_output={"model_name": options.model_name},
+        )
+
+    def _chunks(self, prompt: str, stop: Any, kwargs: dict[str, Any]) -> Iterator[GenerationChunk]:
+        options = self._call_options(stop, kwargs)
+        return self._adapt(_pipeline.events(options, prompt))
+
+    @staticmethod
+    def _adapt(events: Iterator[_pipeline.Event]) -> Iterator[GenerationChunk]:
+        # The last text chunk carries generation_info, so each piece is held until the next
+        # event shows whether it is the last (no wait: events come as fast as they are asked).
+        held: str | None = None
+        for event in events:
+            if type(event) is str:
+                if held is not None:
+                    yield generation_chunk(_Chunk, held, None)
+                held = event
+            elif isinstance(event, _pipeline.Finish):
+                # An empty output streams one empty chunk.
+                yield generation_chunk(_Chunk, held or "", event.generation_info())
+
+    # --- LangChain's entry points: one line each onto the pipeline -----------------------------
 
     def _call(
         self,
@@ -116,30 +139,7 @@ class EchoLLM(EchoParams, LLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> str:
-        o = self._call_options(stop, kwargs)
-        return _core.echo(prompt, o.n, o.stops, o.exclude)[0]
-
-    async def _acall(
-        self,
-        prompt: str,
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> str:
-        o = self._call_options(stop, kwargs)
-        return _core.echo(prompt, o.n, o.stops, o.exclude)[0]
-
-    # --- many prompts: one native call --------------------------------------------------------
-
-    def _echo_all(self, prompts: list[str], stop: Any, kwargs: dict[str, Any]) -> LLMResult:
-        o = self._call_options(stop, kwargs)
-        return LLMResult(
-            generations=[
-                [Generation(text=text, generation_info=_generation_info(reason, stop_seq))]
-                for text, reason, stop_seq, _ in _core.echo_batch(prompts, o.n, o.stops, o.exclude)
-            ],
-            llm_output={"model_name": o.model_name},
-        )
+        return self._result([prompt], stop, kwargs).generations[0][0].text
 
     def _generate(
         self,
@@ -148,7 +148,7 @@ class EchoLLM(EchoParams, LLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        return self._echo_all(prompts, stop, kwargs)
+        return self._result(prompts, stop, kwargs)
 
     async def _agenerate(
         self,
@@ -157,82 +157,7 @@ class EchoLLM(EchoParams, LLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        return self._echo_all(prompts, stop, kwargs)
-
-    def batch(
-        self,
-        inputs: list[LanguageModelInput],
-        config: RunnableConfig | list[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[str]:
-        """Echoes every input, in order, as ``invoke`` would, in one native call.
-
-        With one config for the whole batch, callbacks are set up once for all prompts (each
-        still gets its own run), instead of once per prompt.
-        """
-        shared = self._shared_config(config)
-        if shared is None or not inputs:
-            return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
-        try:
-            self._call_options(kwargs.get("stop"), kwargs)
-            result = self.generate_prompt(
-                [self._convert_input(i) for i in inputs], **generate_args(shared), **kwargs
-            )
-        except Exception as e:
-            if return_exceptions:
-                return cast("list[str]", [e for _ in inputs])
-            raise
-        return [g[0].text for g in result.generations]
-
-    async def abatch(
-        self,
-        inputs: list[LanguageModelInput],
-        config: RunnableConfig | list[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[str]:
-        """Echoes every input, in order, as ``ainvoke`` would, in one native call."""
-        shared = self._shared_config(config)
-        if shared is None or not inputs:
-            return await super().abatch(
-                inputs, config, return_exceptions=return_exceptions, **kwargs
-            )
-        try:
-            self._call_options(kwargs.get("stop"), kwargs)
-            result = await self.agenerate_prompt(
-                [self._convert_input(i) for i in inputs], **generate_args(shared), **kwargs
-            )
-        except Exception as e:
-            if return_exceptions:
-                return cast("list[str]", [e for _ in inputs])
-            raise
-        return [g[0].text for g in result.generations]
-
-    # --- streaming ----------------------------------------------------------------------------
-
-    def _chunks(self, prompt: str, stop: Any, kwargs: dict[str, Any]) -> Iterator[GenerationChunk]:
-        o = self._call_options(stop, kwargs)
-        stream = _core.EchoStream(prompt, o.n, o.stops, o.exclude, o.chunk_size)
-        empty = True
-        for text in stream:
-            empty = False
-            reason = stream.finish_reason
-            yield _Chunk(
-                text=text,
-                generation_info=None
-                if reason is None
-                else _generation_info(reason, stream.stop_sequence),
-            )
-        if empty:
-            yield _Chunk(
-                text="",
-                generation_info=_generation_info(
-                    stream.finish_reason or "stop", stream.stop_sequence
-                ),
-            )
+        return self._result(prompts, stop, kwargs)
 
     def _stream(
         self,
@@ -241,20 +166,23 @@ class EchoLLM(EchoParams, LLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
-        for chunk in self._chunks(prompt, stop, kwargs):
-            # The LLM framework never fires this itself: the model must, before the yield.
-            if run_manager:
-                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-            yield chunk
+        # The LLM framework never fires on_llm_new_token itself: the driver does, before each yield.
+        return _pipeline.drive(self._chunks(prompt, stop, kwargs), run_manager)
 
-    async def _astream(
+    def _astream(
         self,
         prompt: str,
         stop: list[str] | None = None,
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
-        for chunk in self._chunks(prompt, stop, kwargs):
-            if run_manager:
-                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-            yield chunk
+        return _pipeline.adrive(self._chunks(prompt, stop, kwargs), run_manager)
+
+    # --- batches: one generate() call for the whole batch (EchoParams.batch) ------------------
+
+    def _batch_input(self, value: LanguageModelInput) -> str:
+        return self._convert_input(value).to_string()
+
+    @staticmethod
+    def _batch_outputs(result: LLMResult) -> list[str]:
+        return [g[0].text for g in result.generations]

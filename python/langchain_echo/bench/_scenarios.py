@@ -240,7 +240,7 @@ def batches() -> list[Scenario]:
         return [g[0].text for g in result.generations]
 
     async def chat_abatch() -> list[str]:
-        return contents(await chat.abatch(chat_inputs))  # type: ignore[arg-type]
+        return contents(await chat.abatch(chat_inputs))
 
     def llm_generate() -> list[str]:
         return [g[0].text for g in floor_llm.generate(prompts).generations]
@@ -251,7 +251,7 @@ def batches() -> list[Scenario]:
             "ChatEcho.batch(1000)",
             "us/item",
             1000.0,
-            Case("ChatEcho", lambda: contents(chat.batch(chat_inputs))),  # type: ignore[arg-type]
+            Case("ChatEcho", lambda: contents(chat.batch(chat_inputs))),
             Case("floor generate()", floor_generate),
             1.10,
             "<= 1.10x floor generate()",
@@ -274,7 +274,7 @@ def batches() -> list[Scenario]:
             "EchoLLM.batch(10000)",
             "us/item",
             10_000.0,
-            Case("EchoLLM", lambda: llm.batch(prompts)),  # type: ignore[arg-type]
+            Case("EchoLLM", lambda: llm.batch(prompts)),
             Case("floor batch", lambda: floor_llm.batch(prompts)),  # type: ignore[arg-type]
             0.5,
             "<= 0.5x floor batch",
