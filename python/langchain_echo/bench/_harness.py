@@ -1,8 +1,9 @@
 """Timing and reporting: every scenario times ours and its baselines in the same run.
 
 Each round times every case in turn (the order alternates between rounds), each for at least
-``min_time`` seconds; a scenario's ratio is the median over rounds of ours / baseline, so that
-both sides of a ratio share the machine's state; each case's time shown is its fastest round.
+``min_time`` seconds, so that both sides of a ratio share the machine's state. A case's time is
+its median round, and a scenario's ratio is ours' time over the baseline's: one statistic, so a
+row's ratio is always its two times divided.
 The garbage collector stays on, as users run.
 """
 
@@ -52,7 +53,7 @@ class Scenario:
 
 @dataclass
 class CaseResult:
-    """One case's seconds per operation: the fastest round (the cost without interference)."""
+    """One case's seconds per operation: its median round."""
 
     label: str
     seconds: float
@@ -68,7 +69,7 @@ class Result:
     ours: CaseResult
     baseline: CaseResult
     ratio: float
-    """Median over rounds of ours' time / the baseline's."""
+    """Ours' time over the baseline's (both medians over rounds)."""
     others: list[tuple[CaseResult, float]] = field(default_factory=list)
 
     @property
@@ -171,12 +172,14 @@ def measure(
     finally:
         runner.close()
 
+    medians = [statistics.median(t) for t in times]
+
     def result(i: int) -> CaseResult:
-        seconds = min(times[i])
+        seconds = medians[i]
         return CaseResult(cases[i].label, seconds, _value(scenario.unit, seconds, scenario.work))
 
     def ratio(i: int) -> float:
-        return statistics.median(o / b for o, b in zip(times[0], times[i], strict=True))
+        return medians[0] / medians[i]
 
     return Result(
         scenario=scenario,

@@ -4,8 +4,15 @@
   code point, a ``_stream`` loop, no native async (so ``astream``/``ainvoke`` take LangChain's
   thread-pool path).
 - *Floor*: a model of the same base class whose ``_generate``/``_stream``/``_astream`` hand out
-  results built in advance: the least any subclass can cost on that path. Its async methods are
-  native, so it is also the native-async floor.
+  results and chunks built in advance (firing ``on_llm_new_token`` where LangChain passes a run
+  manager): the least any subclass can cost on that path, LangChain's own per-chunk charge. Its
+  async methods are native, so it is also the native-async floor.
+- *Fresh-chunk floor* (shown beside P1/P3): the floor, but handing out a new chunk per piece,
+  assembled without validation as ``ChatEcho`` assembles its own: the least a model whose
+  chunks are new objects can cost (LangChain keeps every chunk of a stream alive until it is
+  merged, so new objects also cost collector time).
+- *Fresh-result floor* (P5): a chat model whose ``_generate`` builds a plain ``AIMessage`` per
+  input and does nothing else: the least a model that returns new messages can cost.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from langchain_core.outputs import (
     LLMResult,
 )
 from pydantic import PrivateAttr
+
+from langchain_echo._assemble import closing_chunk, text_chunk
 
 
 class SeedLLM(LLM):
@@ -219,6 +228,7 @@ class FloorChat(BaseChatModel):
     texts: list[str]
     pieces: list[str]
     _results: Iterator[ChatResult] = PrivateAttr()
+    _stream_chunks: list[ChatGenerationChunk] = PrivateAttr()
 
     def model_post_init(self, context: Any, /) -> None:
         super().model_post_init(context)
@@ -226,6 +236,12 @@ class FloorChat(BaseChatModel):
             ChatResult(generations=[ChatGeneration(message=AIMessage(t))]) for t in self.texts
         ]
         self._results = itertools.cycle(results)
+        self._stream_chunks = [
+            ChatGenerationChunk(message=AIMessageChunk(content=p)) for p in self.pieces
+        ]
+        self._stream_chunks.append(
+            ChatGenerationChunk(message=AIMessageChunk(content="", chunk_position="last"))
+        )
 
     @property
     def _llm_type(self) -> str:
@@ -250,12 +266,9 @@ class FloorChat(BaseChatModel):
         return next(self._results)
 
     def _chunks(self) -> Iterator[ChatGenerationChunk]:
-        # LangChain sets ids and metadata on the chunks it is given, so each stream needs fresh
-        # chunk objects: the one cost every correct model pays per chunk, paid here as late as
-        # possible (building them all first costs more, by keeping them alive for the collector).
-        for piece in self.pieces:
-            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", chunk_position="last"))
+        # Built once, handed out every stream. (LangChain sets an id and metadata on the chunks
+        # it is given; doing so again on a reused chunk costs the same.)
+        return iter(self._stream_chunks)
 
     def _stream(
         self,
@@ -280,3 +293,12 @@ class FloorChat(BaseChatModel):
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
+
+
+class FreshChunkChat(FloorChat):
+    """:class:`FloorChat` handing out a new, assembled chunk per piece instead of prebuilt ones."""
+
+    def _chunks(self) -> Iterator[ChatGenerationChunk]:
+        for piece in self.pieces:
+            yield text_chunk(piece)
+        yield closing_chunk({}, {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0})
