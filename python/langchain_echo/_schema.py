@@ -226,7 +226,7 @@ def check_schema(schema: Schema) -> None:
         if isinstance(node, bool):
             continue
         if not isinstance(node, Mapping):
-            _bad(f"the schema at {where} is {node!r}, but a schema is an object or a boolean")
+            _bad(f"{where}: {node!r} is not a schema (an object or a boolean)")
         ref = node.get("$ref")
         if ref is not None:
             if not isinstance(ref, str):
@@ -719,9 +719,19 @@ class _Builder:
 
 
 def _non_null_first(branches: list[Any]) -> list[Any]:
-    return [b for b in branches if not _is_null_schema(b)] + [
-        b for b in branches if _is_null_schema(b)
-    ]
+    """The branches in the order building tries them: typed ones, then null, then open ones.
+
+    An open branch (``{}`` or ``true``) says nothing of the type: LangChain's dereferencing
+    leaves one where a recursive model refers to itself (``next: Node | None`` becomes
+    ``anyOf: [{}, {"type": "null"}]``), and the text there would fail the model's validation.
+    """
+
+    def rank(branch: Any) -> int:
+        if _is_null_schema(branch):
+            return 1
+        return 2 if branch is True or branch == {} else 0
+
+    return sorted(branches, key=rank)
 
 
 _IMPLIED = (
@@ -904,8 +914,9 @@ def build_arguments(schema: Schema, text: str) -> dict[str, Any]:
       built the same way; with ``uniqueItems`` the k-th item is the k-th alternative (the next
       number, enum value, ``True``, ``"text 2"``...).
     * object: built the same way, recursively.
-    * ``anyOf``/``oneOf``: the first non-null branch whose value validates (a null branch last,
-      which also ends a recursive type: ``next: Node | None`` builds ``None`` inside itself);
+    * ``anyOf``/``oneOf``: the first non-null branch whose value validates (a null branch after
+      them, which also ends a recursive type: ``next: Node | None`` builds ``None`` inside
+      itself; an open branch, ``{}``, last);
       ``allOf``: the branches merged; ``$ref``: resolved.
 
     Args:
