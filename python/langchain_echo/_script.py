@@ -191,8 +191,9 @@ class Script:
 
     def _bad(self, where: str, entry: object) -> ValueError:
         return ValueError(
-            f"{where} is {type(entry).__name__} {entry!r:.80}; a "
-            f"{'ChatEcho' if self._chat else 'EchoLLM'} script entry must be {_allowed(self._chat)}"
+            f"{where} is {type(entry).__name__} {entry!r:.80}; "
+            f"{'a ChatEcho' if self._chat else 'an EchoLLM'} script entry must be "
+            f"{_allowed(self._chat)}"
         )
 
     def _normalize(
