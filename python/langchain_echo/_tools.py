@@ -66,7 +66,9 @@ def convert_tools(tools: Sequence[ToolLike]) -> list[dict[str, Any]]:
         try:
             converted = convert_to_openai_tool(tool)
         except Exception as e:  # LangChain raises ValueError, TypeError, pydantic errors...
-            msg = f"tools[{i}] ({_describe(tool)}) cannot be converted to an OpenAI tool: {e}"
+            # LangChain's reason quotes the whole tool; once, shortened, is enough.
+            reason = " ".join(str(e).replace(f"\n\n{tool}\n\n", ". ").split())
+            msg = f"tools[{i}] ({_describe(tool)}) cannot be converted to an OpenAI tool: {reason}"
             raise ValueError(msg) from e
         if converted.get("type") == "function" and "function" not in converted:
             flat = {k: v for k, v in converted.items() if k != "type"}
