@@ -89,9 +89,10 @@ def test_n_and_max_tokens_together_must_agree(cls):
 
 def test_the_pipeline_events_are_text_pieces_then_the_finish():
     options = ChatEcho(n=4, chunk_size=3, stop=["l"])._call_options(None, {})
-    events = list(_pipeline.events(options, "hello"))
+    source = _pipeline.Source("hello")
+    events = list(_pipeline.events(options, source))
     assert events == ["hel", _pipeline.Finish("stop", "l", 3)]
-    assert _pipeline.whole(options, "hello") == ("hel", _pipeline.Finish("stop", "l", 3))
+    assert _pipeline.whole(options, source) == ("hel", _pipeline.Finish("stop", "l", 3))
     assert _pipeline.whole_batch(options, ["hello", "ab"]) == [
         ("hel", _pipeline.Finish("stop", "l", 3)),
         ("ab", _pipeline.Finish("stop", None, 2)),

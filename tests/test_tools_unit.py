@@ -125,9 +125,12 @@ def test_unusable_schema_fails_at_bind_time() -> None:
         convert_tools([broken])
 
 
-def test_duplicate_names_are_an_error() -> None:
-    with pytest.raises(ValueError, match=r"tools\[2\] and tools\[0\] are both named 'add'"):
-        convert_tools([add, Person, add])
+def test_duplicate_names_are_accepted_and_a_named_choice_calls_the_first() -> None:
+    tools = convert_tools([add, Person, add])
+    assert [t["function"]["name"] for t in tools] == ["add", "Person", "add"]
+    plan = plan_reply([HumanMessage("hi")], tools, resolve_tool_choice("add", tool_names(tools)))
+    assert plan is not None
+    assert [c.name for c in plan.calls] == ["add"]
 
 
 @pytest.mark.parametrize("tools", [add, Person, OPENAI, "add", None])

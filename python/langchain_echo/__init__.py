@@ -3,7 +3,8 @@
 ``EchoLLM`` and ``ChatEcho`` echo their input, counted in Unicode grapheme clusters, with stop
 sequences, streaming and native async; ``graphemes``, ``truncate_graphemes``, ``count_graphemes``
 ``StopSet`` and ``StreamShaper`` expose the Rust core they stand on; ``shape_stream`` and
-``ShapeStream`` give any model's stream the same grapheme and stop-sequence semantics.
+``ShapeStream`` give any model's stream the same grapheme and stop-sequence semantics;
+``Fault`` scripts a reply that fails part-way (``responses=[...]``).
 """
 
 from langchain_echo._core import (
@@ -15,6 +16,7 @@ from langchain_echo._core import (
     graphemes,
     truncate_graphemes,
 )
+from langchain_echo._script import Fault, ScriptExhaustedError
 from langchain_echo.chat_models import ChatEcho
 from langchain_echo.llms import EchoLLM
 from langchain_echo.shape import ShapeStream, ashape_stream, shape_stream
@@ -23,6 +25,8 @@ __all__ = [
     "UNICODE_VERSION",
     "ChatEcho",
     "EchoLLM",
+    "Fault",
+    "ScriptExhaustedError",
     "ShapeStream",
     "StopSet",
     "StreamShaper",

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import difflib
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.runnables import RunnableConfig, ensure_config
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from typing_extensions import Self
 
 from langchain_echo._core import StopSet
+from langchain_echo._script import Script
 
 StopMode = Literal["include", "exclude"]
 
@@ -144,6 +154,18 @@ class EchoParams(BaseModel):
     max_retries: int | None = Field(default=None, strict=True)
     """Accepted and ignored: an echo never fails on its own (LangChain's standard parameter)."""
 
+    responses: list[Any] | None = None
+    """Scripted replies, one per call, in order (SPEC 11); ``None``: every call echoes.
+
+    ``ChatEcho`` takes a ``str``, an ``AIMessage`` or a dict of its fields (text and tool
+    calls), an exception instance or class (raised by that call before any output) or a
+    :class:`~langchain_echo.Fault`; ``EchoLLM`` a ``str``, an exception or a ``Fault``. A call
+    after the last entry raises :class:`~langchain_echo.ScriptExhaustedError`.
+    """
+
+    _script: Script | None = PrivateAttr(default=None)
+    _chat_script: ClassVar[bool] = True
+
     api_key: SecretStr | None = Field(default=None, repr=False)
     """Accepted and ignored: an echo calls no API (LangChain's standard parameter)."""
 
@@ -167,6 +189,13 @@ class EchoParams(BaseModel):
                     msg = f"{cls.__name__} got an unknown argument {name!r}{_suggest(name, public)}"
                     raise ValueError(msg)
         return values
+
+    @model_validator(mode="after")
+    def _build_script(self) -> Self:
+        # Validated as a whole here (each entry's index and type named), on assignment too.
+        chat = self._chat_script
+        self._script = None if self.responses is None else Script(self.responses, chat=chat)
+        return self
 
     @field_validator("n", mode="before")
     @classmethod

@@ -19,7 +19,9 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 
 from langchain_echo import _core
+from langchain_echo._core import StopSet
 from langchain_echo._params import CallOptions
+from langchain_echo._tools import args_json
 
 
 class Finish(NamedTuple):
@@ -54,26 +56,87 @@ class ToolDelta(NamedTuple):
 
 
 Event = str | ToolDelta | Finish
-"""What a reply is made of, in order: text pieces or tool-call deltas, then one ``Finish``."""
+"""What a reply is made of, in order: text pieces, tool-call deltas, then one ``Finish``."""
 
 
-def events(options: CallOptions, source: str) -> Iterator[Event]:
-    """The echo of ``source`` (SPEC 3) as ``chunk_size``-grapheme pieces, then its finish."""
-    stream = _core.EchoStream(source, options.n, options.stops, options.exclude, options.chunk_size)
+class Source(NamedTuple):
+    """What one call replies, before SPEC 3 applies: the reply source the events come from.
+
+    ``text`` is the source ``T`` of SPEC 3 (``n``, stops and ``chunk_size`` apply to it, unless
+    ``exact``, for text that must stay whole, such as JSON); ``tool_calls`` are
+    ``{"name", "args", "id"}`` dicts, streamed after the text; ``fault`` is raised once
+    ``fault_after`` chunks have been emitted (a scripted ``Fault``).
+    """
+
+    text: str
+    tool_calls: tuple[dict[str, Any], ...] = ()
+    fault: BaseException | None = None
+    fault_after: int = 0
+    exact: bool = False
+
+
+def _echo(options: CallOptions, source: Source) -> tuple[int | None, StopSet | None, bool]:
+    """``n``, stops and mode for ``source``: none of them for exact text."""
+    if source.exact:
+        return (None, None, False)
+    return (options.n, options.stops, options.exclude)
+
+
+def _finish(source: Source, reason: str, stop_sequence: str | None, text_tokens: int) -> Finish:
+    if not source.tool_calls:
+        return Finish(reason, stop_sequence, text_tokens)
+    # Output tokens of a tool-call reply: its text's and its calls' JSON arguments' graphemes.
+    args = sum(_core.count_graphemes(args_json(c["args"])) for c in source.tool_calls)
+    return Finish("tool_calls", None, text_tokens + args)
+
+
+def _pieces(options: CallOptions, source: Source) -> Iterator[Event]:
+    n, stops, exclude = _echo(options, source)
+    stream = _core.EchoStream(source.text, n, stops, exclude, options.chunk_size)
     yield from stream
-    yield Finish(stream.finish_reason or "stop", stream.stop_sequence, stream.output_graphemes or 0)
-
-
-def whole(options: CallOptions, source: str) -> tuple[str, Finish]:
-    """The same reply as :func:`events`, at once: its text and its finish."""
-    text, reason, stop_sequence, output_tokens = _core.echo(
-        source, options.n, options.stops, options.exclude
+    for i, call in enumerate(source.tool_calls):
+        # Each call's JSON arguments in chunk_size-grapheme pieces; the first carries id and name.
+        pieces = _core.EchoStream(args_json(call["args"]), None, None, False, options.chunk_size)
+        for j, piece in enumerate(pieces):
+            yield (
+                ToolDelta(i, call["id"], call["name"], piece)
+                if j == 0
+                else ToolDelta(i, None, None, piece)
+            )
+    yield _finish(
+        source, stream.finish_reason or "stop", stream.stop_sequence, stream.output_graphemes or 0
     )
-    return text, Finish(reason, stop_sequence, output_tokens)
+
+
+def events(options: CallOptions, source: Source) -> Iterator[Event]:
+    """The reply as events: ``chunk_size``-grapheme text pieces, tool-call deltas, the finish.
+
+    A fault is raised in place of the chunk after the first ``fault_after`` ones.
+    """
+    pieces = _pieces(options, source)
+    if source.fault is None:
+        return pieces
+    return _faulted(pieces, source.fault, source.fault_after)
+
+
+def _faulted(pieces: Iterator[Event], fault: BaseException, after: int) -> Iterator[Event]:
+    for emitted, event in enumerate(pieces):
+        if emitted == after or isinstance(event, Finish):
+            raise fault
+        yield event
+
+
+def whole(options: CallOptions, source: Source) -> tuple[str, Finish]:
+    """The same reply as :func:`events`, at once: its text and its finish (a fault raises)."""
+    if source.fault is not None:
+        raise source.fault
+    n, stops, exclude = _echo(options, source)
+    text, reason, stop_sequence, output_tokens = _core.echo(source.text, n, stops, exclude)
+    return text, _finish(source, reason, stop_sequence, output_tokens)
 
 
 def whole_batch(options: CallOptions, sources: list[str]) -> list[tuple[str, Finish]]:
-    """:func:`whole` for many sources, in one native call."""
+    """:func:`whole` for many plain text sources, in one native call."""
     return [
         (text, Finish(reason, stop_sequence, output_tokens))
         for text, reason, stop_sequence, output_tokens in _core.echo_batch(

@@ -61,7 +61,6 @@ def convert_tools(tools: Sequence[ToolLike]) -> list[dict[str, Any]]:
         msg = f"tools must be a list of tools, got {_describe(tools)}"
         raise ValueError(msg)
     out: list[dict[str, Any]] = []
-    where: dict[str, int] = {}
     for i, tool in enumerate(tools):
         try:
             converted = convert_to_openai_tool(tool)
@@ -89,10 +88,6 @@ def convert_tools(tools: Sequence[ToolLike]) -> list[dict[str, Any]]:
         except ValueError as e:
             msg = f"tools[{i}] ({name!r}) has an unusable parameter schema: {e}"
             raise ValueError(msg) from e
-        if name in where:
-            msg = f"tools[{i}] and tools[{where[name]}] are both named {name!r}; names must differ"
-            raise ValueError(msg)
-        where[name] = i
         out.append(converted)
     return out
 
@@ -257,7 +252,9 @@ def plan_reply(
         return None
     functions = [t["function"] for t in tools]
     if choice.mode == "tool":
-        functions = [f for f in functions if f["name"] == choice.name]
+        # Names may repeat (LangChain's standard suite binds a model and its JSON schema under
+        # one name, as providers accept until a request): the first so named is called.
+        functions = [f for f in functions if f["name"] == choice.name][:1]
         if not functions:
             msg = f"tool_choice names {choice.name!r}, which is not a bound tool"
             raise ValueError(msg)

@@ -2,37 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any, cast
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, Literal, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.tool import tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
-from pydantic import Field
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from pydantic import BaseModel, Field
 
 from langchain_echo import _core, _pipeline
 from langchain_echo._assemble import ai_message, chat_result, closing_chunk, text_chunk
 from langchain_echo._params import CallOptions, EchoParams
-
-
-def _text(message: BaseMessage) -> str:
-    """A message's text: string content as is, the text blocks of list content joined."""
-    content = message.content
-    return content if isinstance(content, str) else str(message.text)
-
-
-def _source(messages: list[BaseMessage]) -> str:
-    if not messages:
-        msg = "ChatEcho needs at least one message to echo, got an empty message list"
-        raise ValueError(msg)
-    return _text(messages[-1])
+from langchain_echo._replies import chat_source
+from langchain_echo._structured import structured_output
+from langchain_echo._tools import convert_tools, message_text, resolve_tool_choice, tool_names
 
 
 def _usage(messages: list[BaseMessage], output_tokens: int) -> UsageMetadata:
-    input_tokens = sum(_core.count_graphemes(_text(m)) for m in messages)
+    input_tokens = sum(_core.count_graphemes(message_text(m)) for m in messages)
     return {
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
@@ -95,20 +88,28 @@ class ChatEcho(EchoParams, BaseChatModel):
 
     def _result(self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]) -> ChatResult:
         options = self._call_options(stop, kwargs)
-        text, finish = _pipeline.whole(options, _source(messages))
-        return chat_result(
-            ai_message(
-                text,
-                finish.metadata(options.model_name),
-                _usage(messages, finish.output_tokens),
-            )
+        source = chat_source(messages, options, kwargs, self._script)
+        text, finish = _pipeline.whole(options, source)
+        metadata = finish.metadata(options.model_name)
+        usage = _usage(messages, finish.output_tokens)
+        if not source.tool_calls:
+            return chat_result(ai_message(text, metadata, usage))
+        message = AIMessage(
+            content=text,
+            tool_calls=[
+                tool_call(name=c["name"], args=c["args"], id=c["id"]) for c in source.tool_calls
+            ],
+            response_metadata=metadata,
+            usage_metadata=usage,
         )
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _chunks(
         self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]
     ) -> Iterator[ChatGenerationChunk]:
         options = self._call_options(stop, kwargs)
-        return self._adapt(messages, options, _pipeline.events(options, _source(messages)))
+        source = chat_source(messages, options, kwargs, self._script)
+        return self._adapt(messages, options, _pipeline.events(options, source))
 
     @staticmethod
     def _adapt(
@@ -117,11 +118,77 @@ class ChatEcho(EchoParams, BaseChatModel):
         for event in events:
             if type(event) is str:
                 yield text_chunk(event)
+            elif isinstance(event, _pipeline.ToolDelta):
+                delta = tool_call_chunk(
+                    name=event.name, args=event.args, id=event.id, index=event.call
+                )
+                yield ChatGenerationChunk(
+                    message=AIMessageChunk(content="", tool_call_chunks=[delta])
+                )
             elif isinstance(event, _pipeline.Finish):
                 # The closing chunk carries usage and metadata once: merging never doubles them.
                 yield closing_chunk(
                     event.metadata(options.model_name), _usage(messages, event.output_tokens)
                 )
+
+    # --- tools and structured output (SPEC 10) -------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Binds tools in OpenAI's format, as provider packages do.
+
+        With tools bound, a call replies with tool calls (one to the named tool when
+        ``tool_choice`` names one, else one to each bound tool, in order), and after a tool
+        result under ``"auto"`` with the echo of that result, so an agent loop ends. Arguments
+        are the input itself when it is a JSON object the tool's schema accepts, else built
+        from the schema (SPEC 10).
+
+        Args:
+            tools: what ``convert_to_openai_tool`` accepts: pydantic models, TypedDicts,
+                functions, ``BaseTool``s, OpenAI tool dicts.
+            tool_choice: ``None``/``"auto"``, ``"none"``, ``"any"``/``"required"``, a bound
+                tool's name, ``{"type": "function", "function": {"name": NAME}}``, or ``True``
+                (the one bound tool).
+            **kwargs: bound too, as ``bind`` does.
+
+        Raises:
+            ValueError: a tool that cannot be converted, or a choice that names no bound tool,
+                named in the message.
+        """
+        converted = convert_tools(tools)
+        resolve_tool_choice(tool_choice, tool_names(converted))  # checked at bind time
+        if tool_choice is not None:
+            kwargs["tool_choice"] = tool_choice
+        return self.bind(tools=converted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal["function_calling", "json_schema", "json_mode"] = "function_calling",
+        include_raw: bool = False,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """A runnable that replies with ``schema``'s arguments, parsed (SPEC 10).
+
+        ``ChatEcho().with_structured_output(Person).invoke('{"name": "Ann", "age": 3}')``
+        gives ``Person(name="Ann", age=3)``: a JSON object input that the schema accepts is the
+        output; any other input gives arguments built from the schema.
+
+        Args:
+            schema: a pydantic model, a TypedDict or a JSON schema (OpenAI tool dicts too);
+                ``None`` only with ``method="json_mode"``.
+            method: ``"function_calling"`` (a tool call, parsed), ``"json_schema"`` or
+                ``"json_mode"`` (the same arguments as JSON text content, parsed).
+            include_raw: give ``{"raw": AIMessage, "parsed": ..., "parsing_error": ...}``.
+            **kwargs: ``strict`` is accepted and ignored (an echo's output always fits).
+        """
+        return structured_output(self, schema, method=method, include_raw=include_raw, **kwargs)
 
     # --- LangChain's entry points: one line each onto the pipeline -----------------------------
 

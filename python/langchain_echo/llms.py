@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LLM, LanguageModelInput
@@ -13,6 +13,7 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_echo import _pipeline
 from langchain_echo._assemble import generation_chunk
 from langchain_echo._params import EchoParams
+from langchain_echo._replies import llm_source
 
 
 class _Chunk(GenerationChunk):
@@ -89,6 +90,8 @@ class EchoLLM(EchoParams, LLM):
             llm.batch(["woof woof woof", "meow meow meow"])  # ['woof ', 'meow ']
     """
 
+    _chat_script: ClassVar[bool] = False
+
     @property
     def _llm_type(self) -> str:
         return "echo"
@@ -104,31 +107,43 @@ class EchoLLM(EchoParams, LLM):
 
     def _result(self, prompts: list[str], stop: Any, kwargs: dict[str, Any]) -> LLMResult:
         options = self._call_options(stop, kwargs)
+        replies = (
+            _pipeline.whole_batch(options, prompts)
+            if self._script is None
+            # A batch takes scripted replies in input order.
+            else [_pipeline.whole(options, llm_source(p, self._script)) for p in prompts]
+        )
         return LLMResult(
             generations=[
                 [Generation(text=text, generation_info=finish.generation_info())]
-                for text, finish in _pipeline.whole_batch(options, prompts)
+                for text, finish in replies
             ],
             llm_output={"model_name": options.model_name},
         )
 
     def _chunks(self, prompt: str, stop: Any, kwargs: dict[str, Any]) -> Iterator[GenerationChunk]:
         options = self._call_options(stop, kwargs)
-        return self._adapt(_pipeline.events(options, prompt))
+        return self._adapt(_pipeline.events(options, llm_source(prompt, self._script)))
 
     @staticmethod
     def _adapt(events: Iterator[_pipeline.Event]) -> Iterator[GenerationChunk]:
         # The last text chunk carries generation_info, so each piece is held until the next
         # event shows whether it is the last (no wait: events come as fast as they are asked).
         held: str | None = None
-        for event in events:
-            if type(event) is str:
-                if held is not None:
-                    yield generation_chunk(_Chunk, held, None)
-                held = event
-            elif isinstance(event, _pipeline.Finish):
-                # An empty output streams one empty chunk.
-                yield generation_chunk(_Chunk, held or "", event.generation_info())
+        try:
+            for event in events:
+                if type(event) is str:
+                    if held is not None:
+                        yield generation_chunk(_Chunk, held, None)
+                    held = event
+                elif isinstance(event, _pipeline.Finish):
+                    # An empty output streams one empty chunk.
+                    yield generation_chunk(_Chunk, held or "", event.generation_info())
+        except Exception:
+            # A scripted fault after k chunks: the held k-th chunk still reaches the consumer.
+            if held is not None:
+                yield generation_chunk(_Chunk, held, None)
+            raise
 
     # --- LangChain's entry points: one line each onto the pipeline -----------------------------
 
