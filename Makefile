@@ -158,8 +158,11 @@ wheel-check: wheel $(VENV)/.synced-release ## twine check --strict, abi3audit, t
 	@if command -v $(ACTIONLINT) >/dev/null; then echo "$(ACTIONLINT)"; $(ACTIONLINT); \
 	else echo "actionlint: not on PATH here, skipped (CI's workflows job runs it)"; fi
 
+# The README's agent example also needs `langchain`, at the version uv.lock pins.
 wheel-smoke: wheel ## Install the wheel with no cargo/rustc on PATH, the sdist with them; run README + demo
-	UV=$(UV) bash scripts/wheel-smoke.sh $(DIST)
+	UV=$(UV) SMOKE_WITH="$$($(UV) export --locked --no-hashes --no-header --no-annotate \
+		--only-group test --no-emit-project | grep -E '^langchain==')" \
+		bash scripts/wheel-smoke.sh $(DIST)
 
 clean: ## Remove build products and the venv
 	rm -rf target $(VENV) $(LOWEST) dist

@@ -12,6 +12,8 @@
 #   SMOKE_PYTHONS  interpreters for the wheel (default "python3.10 python3": the oldest supported
 #                  and the default one; those that are not installed are skipped, one must run)
 #   UV             the uv to use (default .venv/bin/uv, else uv on PATH)
+#   SMOKE_WITH     requirement lines installed beside the package's own dependencies (the README's
+#                  agent example needs `langchain`; `make wheel-smoke` passes uv.lock's pin)
 # Prints PASS lines; exits non-zero at the first failure.
 set -Eeuo pipefail
 
@@ -69,6 +71,7 @@ install_deps_and_check() {
 import importlib.metadata as m
 print("\n".join(r for r in m.requires("langchain-echo") or [] if "extra ==" not in r))
 ' >"$venv/requirements.txt"
+    [[ -z ${SMOKE_WITH:-} ]] || printf '%s\n' "$SMOKE_WITH" >>"$venv/requirements.txt"
     "$@" "$uv" pip install --quiet --python "$venv/bin/python" -r "$venv/requirements.txt"
     "$@" "$uv" pip check --quiet --python "$venv/bin/python"
     (cd "$tmp" && "$@" "$venv/bin/python" -I "$root/scripts/smoke_check.py" \
