@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Awaitable
 from functools import lru_cache
 from typing import Any, ClassVar, Literal, NamedTuple
 
 from langchain_core.language_models.base import LangSmithParams
+from langchain_core.outputs import LLMResult
 from langchain_core.runnables import RunnableConfig, ensure_config
 from pydantic import (
     BaseModel,
@@ -284,27 +286,38 @@ class EchoParams(BaseModel):
 
     # --- batches: one generate() call for the whole batch, on both models ---------------------
 
-    def _batch_plan(
+    def _batched(
         self,
         inputs: list[Any],
         config: RunnableConfig | list[RunnableConfig] | None,
         return_exceptions: bool,
         kwargs: dict[str, Any],
-    ) -> tuple[list[Any], dict[str, Any]] | None:
-        """``generate()``'s arguments for a batch, or None where LangChain's own batch is needed.
+        run: str,
+    ) -> Any:
+        """``batch`` (``run="batch"``) or ``abatch`` (``"abatch"``, whose result is awaited).
 
-        With one config for the whole batch, callbacks are set up once for all inputs (each
-        still gets its own run), instead of a thread and a callback manager per input.
-        Per-input exceptions need LangChain's batch, which runs each input on its own.
+        With one config for the whole batch, one ``generate()`` (or ``agenerate()``) call serves
+        every input: callbacks are set up once for all (each input still gets its own run),
+        instead of a thread and a callback manager per input. Per-input configs, a run id, a
+        concurrency limit or per-input exceptions need LangChain's own batch.
         """
+        # (This mixin comes first in both models' bases: `super()` is LangChain's model.)
+        model: Any = self
         shared = None if return_exceptions else self._shared_config(config)
         if shared is None or not inputs:
-            return None
+            base: Any = super()
+            return getattr(base, run)(inputs, config, return_exceptions=return_exceptions, **kwargs)
         # Validated once, before any callback fires, so a bad option fails the batch cleanly.
         self._call_options(kwargs.get("stop"), kwargs)
-        model: Any = self
         converted = [model._batch_input(i) for i in inputs]
-        return converted, {**generate_args(shared), **kwargs}
+        arguments = {**generate_args(shared), **kwargs}
+        if run == "batch":
+            return model._batch_outputs(model.generate(converted, **arguments))
+        return model._abatch_outputs(model.agenerate(converted, **arguments))
+
+    async def _abatch_outputs(self, result: Awaitable[LLMResult]) -> list[Any]:
+        model: Any = self
+        return model._batch_outputs(await result)  # type: ignore[no-any-return]
 
     def batch(
         self,
@@ -315,13 +328,7 @@ class EchoParams(BaseModel):
         **kwargs: Any,
     ) -> list[Any]:
         """Replies to every input, in order, as ``invoke`` would, through one ``generate()``."""
-        plan = self._batch_plan(inputs, config, return_exceptions, kwargs)
-        # (This mixin comes first in both models' bases: `super()` is LangChain's model.)
-        model: Any = self
-        if plan is None:
-            base: Any = super()
-            return base.batch(inputs, config, return_exceptions=return_exceptions, **kwargs)  # type: ignore[no-any-return]
-        return model._batch_outputs(model.generate(plan[0], **plan[1]))  # type: ignore[no-any-return]
+        return self._batched(inputs, config, return_exceptions, kwargs, "batch")  # type: ignore[no-any-return]
 
     async def abatch(
         self,
@@ -332,12 +339,7 @@ class EchoParams(BaseModel):
         **kwargs: Any,
     ) -> list[Any]:
         """Replies to every input, in order, as ``ainvoke`` would, through one ``agenerate()``."""
-        plan = self._batch_plan(inputs, config, return_exceptions, kwargs)
-        model: Any = self
-        if plan is None:
-            base: Any = super()
-            return await base.abatch(inputs, config, return_exceptions=return_exceptions, **kwargs)  # type: ignore[no-any-return]
-        return model._batch_outputs(await model.agenerate(plan[0], **plan[1]))  # type: ignore[no-any-return]
+        return await self._batched(inputs, config, return_exceptions, kwargs, "abatch")  # type: ignore[no-any-return]
 
     def _add_ls_params(
         self, params: LangSmithParams, stop: Any, kwargs: dict[str, Any]
