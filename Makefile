@@ -76,7 +76,12 @@ lock: | $(PY) ## Re-resolve uv.lock and ci/requirements-lowest.txt to today's ne
 
 lock-lowest: | $(PY) ## Re-resolve ci/requirements-lowest.txt (the lowest langchain-core pyproject admits)
 	@test -n "$(LOWEST_CORE)" || { echo "no langchain-core>= bound in pyproject.toml"; exit 1; }
-	echo "langchain-core==$(LOWEST_CORE)" > $(VENV)/lowest-constraint.txt
+	@# Two agent packages need more than their requirements say, so they are held back here:
+	@# langgraph-checkpoint >= 4.1 calls a langchain-core API newer than 1.0 (Reviver's
+	@# `allowed_objects`), and langgraph-prebuilt >= 1.0.9 imports `ExecutionInfo`, which the
+	@# langgraph it admits here (1.0.10) lacks.
+	printf '%s\n' langchain-core==$(LOWEST_CORE) 'langgraph-checkpoint<4.1' \
+		'langgraph-prebuilt<1.0.9' > $(VENV)/lowest-constraint.txt
 	$(UV) pip compile --quiet pyproject.toml --group build --group test --group lint \
 		--constraint $(VENV)/lowest-constraint.txt --python-version 3.10 --universal \
 		--no-header --output-file $(LOWEST_REQS)

@@ -53,7 +53,8 @@ def _check_run(messages: list[Any]) -> None:
     assert isinstance(last, AIMessage)
     assert last.tool_calls == []
     assert last.content == "HEY!"
-    assert CALLS == [("add", (0, 0)), ("shout", "hey")]
+    # Each tool ran once, with those arguments (an async ToolNode may run them in either order).
+    assert sorted(CALLS) == [("add", (0, 0)), ("shout", "hey")]
 
 
 KINDS = ["create_agent", "create_react_agent"]
@@ -108,4 +109,4 @@ def test_a_scripted_agent_run(kind):
     messages = _agent(kind, model).invoke({"messages": [HumanMessage("2+3?")]})["messages"]
     assert [m.content for m in messages if isinstance(m, ToolMessage)] == ["5", "FIVE!"]
     assert messages[-1].content == "it is five"
-    assert CALLS == [("add", (2, 3)), ("shout", "five")]
+    assert sorted(CALLS) == [("add", (2, 3)), ("shout", "five")]

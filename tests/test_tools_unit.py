@@ -95,7 +95,7 @@ def test_responses_api_function_tool_is_nested() -> None:
     ("bad", "reason"),
     [
         (42, "cannot be converted to an OpenAI tool: Unsupported function"),
-        ({"type": "object", "properties": {}}, "must have a top-level 'title' key"),
+        ({"type": "object", "properties": {}}, "top-level 'title'"),
         ({"type": "web_search_preview"}, "is a 'web_search_preview' tool, not a function"),
         ({"type": "file_search", "vector_store_ids": []}, "ChatEcho can only call function tools"),
     ],

@@ -54,8 +54,8 @@ def convert_tools(tools: Sequence[ToolLike]) -> list[dict[str, Any]]:
         ValueError: ``tools`` is not a sequence; a tool cannot be converted (naming its position,
             its repr and LangChain's reason); it converts to something other than a function
             (a built-in tool such as ``web_search_preview``, which an echo model cannot call);
-            its parameter schema is unusable (a ``$ref`` that does not resolve...); or two tools
-            have the same name (a call by name would be ambiguous).
+            or its parameter schema is unusable (a ``$ref`` that does not resolve...). Names
+            may repeat: a ``tool_choice`` by name then calls the first so named.
     """
     if isinstance(tools, (str, bytes, Mapping)) or not isinstance(tools, Sequence):
         msg = f"tools must be a list of tools, got {_describe(tools)}"
@@ -63,7 +63,7 @@ def convert_tools(tools: Sequence[ToolLike]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i, tool in enumerate(tools):
         try:
-            converted = convert_to_openai_tool(tool)
+            converted = convert_to_openai_tool(dict(tool) if isinstance(tool, Mapping) else tool)
         except Exception as e:  # LangChain raises ValueError, TypeError, pydantic errors...
             # LangChain's reason quotes the whole tool; once, shortened, is enough.
             reason = " ".join(str(e).replace(f"\n\n{tool}\n\n", ". ").split())
