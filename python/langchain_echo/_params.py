@@ -7,11 +7,15 @@ from typing import Any, Literal, NamedTuple
 
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.runnables import RunnableConfig, ensure_config
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from langchain_echo._core import StopSet
+from langchain_echo._pacing import NO_PACING, Pacing, check_delay, check_jitter, check_seed
 
 StopMode = Literal["include", "exclude"]
+
+PACING_KEYS = frozenset({"ttft", "itl", "jitter", "seed"})
+"""The pacing options a call may override."""
 
 
 def normalize_stop(value: Any, field: str = "stop") -> list[str] | None:
@@ -80,6 +84,7 @@ class CallOptions(NamedTuple):
     exclude: bool
     chunk_size: int
     model_name: str
+    pacing: Pacing = NO_PACING
 
 
 class EchoParams(BaseModel):
@@ -101,6 +106,42 @@ class EchoParams(BaseModel):
 
     model_name: str = Field(default="echo", alias="model")
     """Reported in identifying params, ``response_metadata`` and tracing; ``model=`` overrides."""
+
+    ttft: float | None = None
+    """Seconds from a call's start to its first chunk (pacing); ``None``: no wait."""
+
+    itl: float | None = None
+    """Seconds between consecutive chunks (pacing); ``None``: no wait."""
+
+    jitter: float = 0.0
+    """Each pacing delay is multiplied by a lognormal factor of mean 1 and this CV."""
+
+    seed: int | None = None
+    """Seeds each call's pacing jitter: the same seed gives the same delays."""
+
+    @field_validator("ttft", "itl", mode="before")
+    @classmethod
+    def _check_delay(cls, value: Any, info: ValidationInfo) -> float | None:
+        return check_delay(value, info.field_name or "delay")
+
+    @field_validator("jitter", mode="before")
+    @classmethod
+    def _check_jitter(cls, value: Any) -> float:
+        return check_jitter(value)
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _check_seed(cls, value: Any) -> int | None:
+        return check_seed(value)
+
+    def _pacing(self, kwargs: dict[str, Any] | None = None) -> Pacing:
+        """The fields' pacing, with a call's ``ttft``/``itl``/``jitter``/``seed`` overrides."""
+        if kwargs and not PACING_KEYS.isdisjoint(kwargs):
+            fields = {k: kwargs.get(k, getattr(self, k)) for k in PACING_KEYS}
+            return Pacing(**fields)
+        if self.ttft is None and self.itl is None:
+            return NO_PACING
+        return Pacing(self.ttft, self.itl, self.jitter, self.seed)
 
     @field_validator("n", mode="before")
     @classmethod
@@ -127,6 +168,7 @@ class EchoParams(BaseModel):
 
         The call's ``stop=`` replaces the default; ``model``, ``max_tokens`` (or ``n``),
         ``stop_mode`` and ``chunk_size`` keyword arguments override the fields for this call.
+        ``ttft``, ``itl``, ``jitter`` and ``seed`` override the pacing fields.
         """
         if stop is None and not kwargs:
             # The fields alone: validated when set, so only compiled here (and cached).
@@ -136,6 +178,7 @@ class EchoParams(BaseModel):
                 exclude=self.stop_mode == "exclude",
                 chunk_size=self.chunk_size,
                 model_name=self.model_name,
+                pacing=self._pacing(),
             )
         stops = self.stop if stop is None else normalize_stop(stop)
         n = self.n
@@ -156,6 +199,7 @@ class EchoParams(BaseModel):
             exclude=mode == "exclude",
             chunk_size=chunk_size,
             model_name=model_name,
+            pacing=self._pacing(kwargs),
         )
 
     @staticmethod
@@ -175,6 +219,22 @@ class EchoParams(BaseModel):
             return None
         return config
 
+    @staticmethod
+    def _side_by_side(
+        config: RunnableConfig | list[RunnableConfig] | None, size: int
+    ) -> RunnableConfig | list[RunnableConfig]:
+        """``config`` with a thread per input unless it sets ``max_concurrency`` itself.
+
+        LangChain's sync batch runs on a pool as large as the first config's
+        ``max_concurrency`` (a handful of threads by default); paced items spend their time
+        waiting, so each gets a thread and a batch takes as long as its longest item.
+        """
+        configs = config if isinstance(config, list) else [ensure_config(config)]
+        first = configs[0] if configs else ensure_config(None)
+        if first.get("max_concurrency") is None:
+            first = {**first, "max_concurrency": size}
+        return [first, *configs[1:]] if isinstance(config, list) else first
+
     def _add_ls_params(
         self, params: LangSmithParams, stop: Any, kwargs: dict[str, Any]
     ) -> LangSmithParams:
@@ -193,10 +253,15 @@ class EchoParams(BaseModel):
         return params
 
     def _echo_identifying_params(self) -> dict[str, Any]:
-        return {
+        params: dict[str, Any] = {
             "model_name": self.model_name,
             "n": self.n,
             "stop": self.stop,
             "stop_mode": self.stop_mode,
             "chunk_size": self.chunk_size,
         }
+        # Pacing changes when, not what, a model answers: shown only where it is set, so that
+        # an unpaced model prints as it always has.
+        if self.ttft is not None or self.itl is not None:
+            params.update(ttft=self.ttft, itl=self.itl, jitter=self.jitter, seed=self.seed)
+        return params

@@ -15,6 +15,7 @@ from langchain_core.runnables import RunnableConfig
 
 from langchain_echo import _core
 from langchain_echo._assemble import ai_message, chat_result
+from langchain_echo._emit import Emitter, acomplete, chunk_count, complete, emitter
 from langchain_echo._params import CallOptions, EchoParams, generate_args
 
 
@@ -111,8 +112,8 @@ class ChatEcho(EchoParams, BaseChatModel):
 
     # --- one conversation ---------------------------------------------------------------------
 
-    def _result(self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]) -> ChatResult:
-        o = self._call_options(stop, kwargs)
+    def _result(self, messages: list[BaseMessage], o: CallOptions) -> tuple[ChatResult, str, int]:
+        """The result, its output and its number of streamed chunks (for pacing)."""
         output, reason, stop_sequence, output_tokens = _core.echo(
             _source(messages), o.n, o.stops, o.exclude
         )
@@ -121,7 +122,7 @@ class ChatEcho(EchoParams, BaseChatModel):
             _response_metadata(o.model_name, reason, stop_sequence),
             _usage(messages, output_tokens),
         )
-        return chat_result(message)
+        return chat_result(message), output, chunk_count(output_tokens, o.chunk_size)
 
     def _generate(
         self,
@@ -130,7 +131,13 @@ class ChatEcho(EchoParams, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return self._result(messages, stop, kwargs)
+        o = self._call_options(stop, kwargs)
+        em = emitter(o.pacing)
+        result, output, chunks = self._result(messages, o)
+        if em is not None:
+            # Paced, invoke returns at the last chunk's deadline, as a provider's would.
+            complete([(em, output, chunks)])
+        return result
 
     async def _agenerate(
         self,
@@ -139,14 +146,16 @@ class ChatEcho(EchoParams, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return self._result(messages, stop, kwargs)
+        o = self._call_options(stop, kwargs)
+        em = emitter(o.pacing)
+        result, output, chunks = self._result(messages, o)
+        if em is not None:
+            await acomplete([(em, output, chunks)])
+        return result
 
     # --- streaming ----------------------------------------------------------------------------
 
-    def _chunks(
-        self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]
-    ) -> Iterator[ChatGenerationChunk]:
-        o = self._call_options(stop, kwargs)
+    def _chunks(self, messages: list[BaseMessage], o: CallOptions) -> Iterator[ChatGenerationChunk]:
         stream = _core.EchoStream(_source(messages), o.n, o.stops, o.exclude, o.chunk_size)
         for text in stream:
             yield ChatGenerationChunk(message=AIMessageChunk(content=text))
@@ -169,7 +178,11 @@ class ChatEcho(EchoParams, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for chunk in self._chunks(messages, stop, kwargs):
+        o = self._call_options(stop, kwargs)
+        em: Emitter | None = emitter(o.pacing)
+        for chunk in self._chunks(messages, o):
+            if em is not None:
+                em.emit(chunk.text)
             # LangChain fires the callback itself wherever it does not pass a run manager.
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -182,7 +195,11 @@ class ChatEcho(EchoParams, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        for chunk in self._chunks(messages, stop, kwargs):
+        o = self._call_options(stop, kwargs)
+        em = emitter(o.pacing)
+        for chunk in self._chunks(messages, o):
+            if em is not None:
+                await em.aemit(chunk.text)
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
@@ -207,6 +224,10 @@ class ChatEcho(EchoParams, BaseChatModel):
         """Echoes every input, in order, as ``invoke`` would, through one ``generate()`` call."""
         # Per-input exceptions need LangChain's batch, which runs each input on its own.
         shared = None if return_exceptions else self._shared_config(config)
+        if inputs and self._call_options(kwargs.get("stop"), kwargs).pacing:
+            # generate() runs its inputs one after another; paced items run side by side.
+            config = self._side_by_side(config, len(inputs))
+            shared = None
         if shared is None or not inputs:
             return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
         messages, _ = self._batch_messages(inputs, kwargs)
@@ -227,6 +248,8 @@ class ChatEcho(EchoParams, BaseChatModel):
     ) -> list[AIMessage]:
         """Echoes every input, in order, as ``ainvoke`` would, through one ``agenerate()``."""
         shared = None if return_exceptions else self._shared_config(config)
+        if inputs and self._call_options(kwargs.get("stop"), kwargs).pacing:
+            shared = None  # LangChain's abatch runs paced items side by side
         if shared is None or not inputs:
             return await super().abatch(
                 inputs, config, return_exceptions=return_exceptions, **kwargs

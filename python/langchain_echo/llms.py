@@ -12,7 +12,8 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_core.runnables import RunnableConfig
 
 from langchain_echo import _core
-from langchain_echo._params import EchoParams, generate_args
+from langchain_echo._emit import Completed, acomplete, chunk_count, complete, emitter
+from langchain_echo._params import CallOptions, EchoParams, generate_args
 
 
 class _Chunk(GenerationChunk):
@@ -117,7 +118,11 @@ class EchoLLM(EchoParams, LLM):
         **kwargs: Any,
     ) -> str:
         o = self._call_options(stop, kwargs)
-        return _core.echo(prompt, o.n, o.stops, o.exclude)[0]
+        em = emitter(o.pacing)
+        output, _, _, graphemes = _core.echo(prompt, o.n, o.stops, o.exclude)
+        if em is not None:
+            complete([(em, output, chunk_count(graphemes, o.chunk_size))])
+        return output
 
     async def _acall(
         self,
@@ -127,19 +132,38 @@ class EchoLLM(EchoParams, LLM):
         **kwargs: Any,
     ) -> str:
         o = self._call_options(stop, kwargs)
-        return _core.echo(prompt, o.n, o.stops, o.exclude)[0]
+        em = emitter(o.pacing)
+        output, _, _, graphemes = _core.echo(prompt, o.n, o.stops, o.exclude)
+        if em is not None:
+            await acomplete([(em, output, chunk_count(graphemes, o.chunk_size))])
+        return output
 
     # --- many prompts: one native call --------------------------------------------------------
 
-    def _echo_all(self, prompts: list[str], stop: Any, kwargs: dict[str, Any]) -> LLMResult:
+    def _echo_all(
+        self, prompts: list[str], stop: Any, kwargs: dict[str, Any]
+    ) -> tuple[LLMResult, list[Completed]]:
+        """The result, and what pacing or recording needs of each prompt's call (or nothing).
+
+        The prompts' calls run side by side: each has its own schedule, all starting now.
+        """
         o = self._call_options(stop, kwargs)
-        return LLMResult(
+        first = emitter(o.pacing)
+        emitters = [] if first is None else [first, *(emitter(o.pacing) for _ in prompts[1:])]
+        echoed = _core.echo_batch(prompts, o.n, o.stops, o.exclude)
+        result = LLMResult(
             generations=[
                 [Generation(text=text, generation_info=_generation_info(reason, stop_seq))]
-                for text, reason, stop_seq, _ in _core.echo_batch(prompts, o.n, o.stops, o.exclude)
+                for text, reason, stop_seq, _ in echoed
             ],
             llm_output={"model_name": o.model_name},
         )
+        calls = [
+            (em, text, chunk_count(graphemes, o.chunk_size))
+            for em, (text, _, _, graphemes) in zip(emitters, echoed, strict=False)
+            if em is not None
+        ]
+        return result, calls
 
     def _generate(
         self,
@@ -148,7 +172,10 @@ class EchoLLM(EchoParams, LLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        return self._echo_all(prompts, stop, kwargs)
+        result, calls = self._echo_all(prompts, stop, kwargs)
+        if calls:
+            complete(calls)
+        return result
 
     async def _agenerate(
         self,
@@ -157,7 +184,10 @@ class EchoLLM(EchoParams, LLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        return self._echo_all(prompts, stop, kwargs)
+        result, calls = self._echo_all(prompts, stop, kwargs)
+        if calls:
+            await acomplete(calls)
+        return result
 
     def batch(
         self,
@@ -213,8 +243,7 @@ class EchoLLM(EchoParams, LLM):
 
     # --- streaming ----------------------------------------------------------------------------
 
-    def _chunks(self, prompt: str, stop: Any, kwargs: dict[str, Any]) -> Iterator[GenerationChunk]:
-        o = self._call_options(stop, kwargs)
+    def _chunks(self, prompt: str, o: CallOptions) -> Iterator[GenerationChunk]:
         stream = _core.EchoStream(prompt, o.n, o.stops, o.exclude, o.chunk_size)
         empty = True
         for text in stream:
@@ -241,7 +270,11 @@ class EchoLLM(EchoParams, LLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
-        for chunk in self._chunks(prompt, stop, kwargs):
+        o = self._call_options(stop, kwargs)
+        em = emitter(o.pacing)
+        for chunk in self._chunks(prompt, o):
+            if em is not None:
+                em.emit(chunk.text)
             # The LLM framework never fires this itself: the model must, before the yield.
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -254,7 +287,11 @@ class EchoLLM(EchoParams, LLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
-        for chunk in self._chunks(prompt, stop, kwargs):
+        o = self._call_options(stop, kwargs)
+        em = emitter(o.pacing)
+        for chunk in self._chunks(prompt, o):
+            if em is not None:
+                await em.aemit(chunk.text)
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
