@@ -117,8 +117,8 @@ lint: $(BUILT) $(VENV)/.synced-lint ## cargo fmt/clippy, ruff, mypy, stubtest; u
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --all-targets --features python -- -D warnings
-	$(VENV)/bin/ruff check python tests benches
-	$(VENV)/bin/ruff format --check python tests benches
+	$(VENV)/bin/ruff check python tests benches examples
+	$(VENV)/bin/ruff format --check python tests benches examples
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest langchain_echo._core --allowlist stubtest-allowlist.txt
 

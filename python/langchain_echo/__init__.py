@@ -4,7 +4,8 @@
 sequences, streaming and native async; ``graphemes``, ``truncate_graphemes``, ``count_graphemes``
 ``StopSet`` and ``StreamShaper`` expose the Rust core they stand on; ``shape_stream`` and
 ``ShapeStream`` give any model's stream the same grapheme and stop-sequence semantics;
-``Fault`` scripts a reply that fails part-way (``responses=[...]``).
+``Fault`` scripts a reply that fails part-way (``responses=[...]``); ``measure_stream`` and
+``ameasure_stream`` measure a pipeline's streaming overhead per chunk.
 """
 
 from langchain_echo._core import (
@@ -19,6 +20,7 @@ from langchain_echo._core import (
 from langchain_echo._script import Fault, ScriptExhaustedError
 from langchain_echo.chat_models import ChatEcho
 from langchain_echo.llms import EchoLLM
+from langchain_echo.measure import StreamReport, ameasure_stream, measure_stream
 from langchain_echo.shape import ShapeStream, ashape_stream, shape_stream
 
 __all__ = [
@@ -29,11 +31,14 @@ __all__ = [
     "ScriptExhaustedError",
     "ShapeStream",
     "StopSet",
+    "StreamReport",
     "StreamShaper",
     "__version__",
+    "ameasure_stream",
     "ashape_stream",
     "count_graphemes",
     "graphemes",
+    "measure_stream",
     "shape_stream",
     "truncate_graphemes",
 ]

@@ -19,7 +19,22 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--plot", metavar="FILE.png", help="draw the charts (needs matplotlib)")
     bench.add_argument("--only", nargs="+", metavar="KEY", help="only these scenarios (P1 ...)")
     bench.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    overhead = commands.add_parser(
+        "overhead",
+        help="measure a pipeline's (or a server's) streaming overhead per chunk",
+        description=(
+            "Streams a paced echo model through FUNCTION(model), sync and async, and shows the "
+            "lag from each chunk's emission to its receipt (median over rounds); or, with "
+            "--url, measures a server that streams a paced echo model as server-sent events "
+            "against the model's schedule."
+        ),
+    )
+    from langchain_echo import _overhead
+
+    _overhead.add_arguments(overhead)
     args = parser.parse_args(argv)
+    if args.command == "overhead":
+        return _overhead.main(args)
     if args.command == "demo":
         from langchain_echo import _demo
 

@@ -16,12 +16,15 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from typing_extensions import Self
 
 from langchain_echo._core import StopSet
+from langchain_echo._emit import batch_start
+from langchain_echo._pacing import NO_PACING, Pacing, check_delay, check_jitter, check_seed
 from langchain_echo._script import Script
 
 StopMode = Literal["include", "exclude"]
@@ -94,6 +97,7 @@ class CallOptions(NamedTuple):
     exclude: bool
     chunk_size: int
     model_name: str
+    pacing: Pacing = NO_PACING
 
     def ls_params(self, params: LangSmithParams) -> LangSmithParams:
         """LangChain's tracing params completed from these options."""
@@ -112,7 +116,10 @@ class CallOptions(NamedTuple):
 
 # The per-call keyword arguments that override a field; any other is ignored, as providers ignore
 # (or pass on) arguments they do not know.
-_OVERRIDES = frozenset({"n", "max_tokens", "stop_mode", "chunk_size", "model"})
+PACING_KEYS = frozenset({"ttft", "itl", "jitter", "seed"})
+"""The pacing options a call may override (SPEC 12)."""
+
+_OVERRIDES = frozenset({"n", "max_tokens", "stop_mode", "chunk_size", "model"}) | PACING_KEYS
 
 # LangChain's standard model parameters, which the standard suites and `init_chat_model`-style
 # code pass to any model: accepted, validated for type, and ignored by an echo.
@@ -143,6 +150,18 @@ class EchoParams(BaseModel):
 
     model_name: str = Field(default="echo", alias="model")
     """Reported in identifying params, ``response_metadata`` and tracing; ``model=`` overrides."""
+
+    ttft: float | None = None
+    """Seconds from a call's start to its first chunk (pacing, SPEC 12); ``None``: no wait."""
+
+    itl: float | None = None
+    """Seconds between consecutive chunks (pacing); ``None``: no wait."""
+
+    jitter: float = 0.0
+    """Each pacing delay is multiplied by a lognormal factor of mean 1 and this CV."""
+
+    seed: int | None = None
+    """Seeds each call's pacing jitter: the same seed gives the same delays."""
 
     temperature: float | None = None
     """Accepted and ignored: an echo is deterministic (LangChain's standard parameter)."""
@@ -199,6 +218,29 @@ class EchoParams(BaseModel):
         self._script = None if self.responses is None else Script(self.responses, chat=chat)
         return self
 
+    @field_validator("ttft", "itl", mode="before")
+    @classmethod
+    def _check_delay(cls, value: Any, info: ValidationInfo) -> float | None:
+        return check_delay(value, info.field_name or "delay")
+
+    @field_validator("jitter", mode="before")
+    @classmethod
+    def _check_jitter(cls, value: Any) -> float:
+        return check_jitter(value)
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _check_seed(cls, value: Any) -> int | None:
+        return check_seed(value)
+
+    def _pacing(self, kwargs: dict[str, Any] | None = None) -> Pacing:
+        """The fields' pacing, with a call's ``ttft``/``itl``/``jitter``/``seed`` overrides."""
+        if kwargs and not PACING_KEYS.isdisjoint(kwargs):
+            return Pacing(**{k: kwargs.get(k, getattr(self, k)) for k in PACING_KEYS})
+        if self.ttft is None and self.itl is None:
+            return NO_PACING
+        return Pacing(self.ttft, self.itl, self.jitter, self.seed)
+
     @field_validator("n", mode="before")
     @classmethod
     def _check_n(cls, value: Any) -> int | None:
@@ -228,14 +270,16 @@ class EchoParams(BaseModel):
             exclude=self.stop_mode == "exclude",
             chunk_size=self.chunk_size,
             model_name=self.model_name,
+            pacing=self._pacing(),
         )
 
     def _call_options(self, stop: Any, kwargs: dict[str, Any]) -> CallOptions:
         """Resolves one call's options, validating every value before any work is done.
 
         The call's ``stop=`` replaces the default; ``model``, ``max_tokens`` (or ``n``),
-        ``stop_mode`` and ``chunk_size`` keyword arguments override the fields for this call.
-        Tracing (``_get_ls_params``) and generation both read what this returns.
+        ``stop_mode`` and ``chunk_size`` keyword arguments override the fields for this call,
+        and ``ttft``, ``itl``, ``jitter`` and ``seed`` the pacing fields. Tracing
+        (``_get_ls_params``) and generation both read what this returns.
         """
         if stop is None and _OVERRIDES.isdisjoint(kwargs):
             return self._defaults()
@@ -265,6 +309,7 @@ class EchoParams(BaseModel):
             exclude=mode == "exclude",
             chunk_size=chunk_size,
             model_name=model_name,
+            pacing=self._pacing(kwargs),
         )
 
     @staticmethod
@@ -308,12 +353,16 @@ class EchoParams(BaseModel):
             base: Any = super()
             return getattr(base, run)(inputs, config, return_exceptions=return_exceptions, **kwargs)
         # Validated once, before any callback fires, so a bad option fails the batch cleanly.
-        self._call_options(kwargs.get("stop"), kwargs)
+        options = self._call_options(kwargs.get("stop"), kwargs)
         converted = [model._batch_input(i) for i in inputs]
         arguments = {**generate_args(shared), **kwargs}
-        if run == "batch":
+        if run == "abatch":
+            # agenerate() gathers its inputs: paced, they wait side by side on the loop.
+            return model._abatch_outputs(model.agenerate(converted, **arguments))
+        # Paced, every input's schedule counts from the batch's start (SPEC 12: a batch takes
+        # as long as its longest item), though generate() runs the inputs one after another.
+        with batch_start(options.pacing):
             return model._batch_outputs(model.generate(converted, **arguments))
-        return model._abatch_outputs(model.agenerate(converted, **arguments))
 
     async def _abatch_outputs(self, result: Awaitable[LLMResult]) -> list[Any]:
         model: Any = self
@@ -348,10 +397,15 @@ class EchoParams(BaseModel):
         return self._call_options(stop, kwargs).ls_params(params)
 
     def _echo_identifying_params(self) -> dict[str, Any]:
-        return {
+        params: dict[str, Any] = {
             "model_name": self.model_name,
             "n": self.n,
             "stop": self.stop,
             "stop_mode": self.stop_mode,
             "chunk_size": self.chunk_size,
         }
+        # Pacing changes when, not what, a model answers: shown only where it is set, so that
+        # an unpaced model prints as it always has.
+        if self.ttft is not None or self.itl is not None:
+            params.update(ttft=self.ttft, itl=self.itl, jitter=self.jitter, seed=self.seed)
+        return params

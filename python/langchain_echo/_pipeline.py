@@ -4,7 +4,8 @@ A call's resolved options (:class:`~langchain_echo._params.CallOptions`) and its
 give neutral events: text pieces (``str``), tool-call deltas (:class:`ToolDelta`) and, last, the
 :class:`Finish` with its reason and usage. The models are adapters that map those events to
 LangChain objects; the two drivers below run the adapted chunks, and own what happens between
-one chunk and the next (the callback today; waiting and emission timestamps plug in here too).
+one chunk and the next: waiting for a paced chunk's deadline, recording its emission for a
+measurement, then its callback.
 
 Reading order: :func:`events` (a streamed reply), :func:`whole` (the same reply at once), then
 :func:`drive` and :func:`adrive`.
@@ -20,6 +21,7 @@ from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 
 from langchain_echo import _core
 from langchain_echo._core import StopSet
+from langchain_echo._emit import Emitter
 from langchain_echo._params import CallOptions
 from langchain_echo._tools import args_json
 
@@ -148,21 +150,45 @@ def whole_batch(options: CallOptions, sources: list[str]) -> list[tuple[str, Fin
 _Chunk = TypeVar("_Chunk", bound=GenerationChunk | ChatGenerationChunk)
 
 
+def chunk_total(options: CallOptions, source: Source, finish: Finish) -> int:
+    """How many chunks (closing chunk aside) :func:`events` gives for a reply that ended so."""
+    args = [_core.count_graphemes(args_json(c["args"])) for c in source.tool_calls]
+    pieces = [finish.output_tokens - sum(args), *args]
+    return max(1, sum(-(-g // options.chunk_size) for g in pieces))
+
+
+def _closing(chunk: Any) -> bool:
+    message = getattr(chunk, "message", None)
+    return getattr(message, "chunk_position", None) == "last"
+
+
 def drive(
-    chunks: Iterable[_Chunk], run_manager: CallbackManagerForLLMRun | None
+    chunks: Iterable[_Chunk],
+    emitter: Emitter | None,
+    run_manager: CallbackManagerForLLMRun | None,
 ) -> Iterator[_Chunk]:
-    """The sync driver: each chunk's callback fires before the consumer receives the chunk."""
+    """The sync driver: each chunk waits for its deadline, is recorded, then fires its callback.
+
+    (Waiting where the call paces, recording where it is measured.) All of it happens before the
+    consumer receives the chunk.
+    """
     for chunk in chunks:
+        if emitter is not None:
+            emitter.emit(chunk.text, closing=_closing(chunk))
         if run_manager:
             run_manager.on_llm_new_token(chunk.text, chunk=chunk)
         yield chunk
 
 
 async def adrive(
-    chunks: Iterable[_Chunk], run_manager: AsyncCallbackManagerForLLMRun | None
+    chunks: Iterable[_Chunk],
+    emitter: Emitter | None,
+    run_manager: AsyncCallbackManagerForLLMRun | None,
 ) -> AsyncIterator[_Chunk]:
-    """The async driver: as :func:`drive`, awaiting the callback on the event loop."""
+    """The async driver: as :func:`drive`, waiting and awaiting the callback on the event loop."""
     for chunk in chunks:
+        if emitter is not None:
+            await emitter.aemit(chunk.text, closing=_closing(chunk))
         if run_manager:
             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
         yield chunk

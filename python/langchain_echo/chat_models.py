@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from langchain_echo import _core, _pipeline
 from langchain_echo._assemble import ai_message, chat_result, closing_chunk, text_chunk
+from langchain_echo._emit import Completed, Emitter, acomplete, complete, emitter
 from langchain_echo._params import CallOptions, EchoParams
 from langchain_echo._replies import chat_source
 from langchain_echo._structured import structured_output
@@ -86,14 +87,19 @@ class ChatEcho(EchoParams, BaseChatModel):
 
     # --- the adapter: the pipeline's events as LangChain objects -------------------------------
 
-    def _result(self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]) -> ChatResult:
+    def _result(
+        self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]
+    ) -> tuple[ChatResult, list[Completed]]:
+        """The result, and what pacing or recording needs to complete the call (or nothing)."""
         options = self._call_options(stop, kwargs)
+        em = emitter(options.pacing)  # the call's start, for its schedule
         source = chat_source(messages, options, kwargs, self._script)
         text, finish = _pipeline.whole(options, source)
         metadata = finish.metadata(options.model_name)
         usage = _usage(messages, finish.output_tokens)
+        calls = [] if em is None else [(em, text, _pipeline.chunk_total(options, source, finish))]
         if not source.tool_calls:
-            return chat_result(ai_message(text, metadata, usage))
+            return chat_result(ai_message(text, metadata, usage)), calls
         message = AIMessage(
             content=text,
             tool_calls=[
@@ -102,14 +108,16 @@ class ChatEcho(EchoParams, BaseChatModel):
             response_metadata=metadata,
             usage_metadata=usage,
         )
-        return ChatResult(generations=[ChatGeneration(message=message)])
+        return ChatResult(generations=[ChatGeneration(message=message)]), calls
 
     def _chunks(
         self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]
-    ) -> Iterator[ChatGenerationChunk]:
+    ) -> tuple[Iterator[ChatGenerationChunk], Emitter | None]:
+        """The call's chunks, and its emitter (made first: the call's start, for its schedule)."""
         options = self._call_options(stop, kwargs)
+        em = emitter(options.pacing)
         source = chat_source(messages, options, kwargs, self._script)
-        return self._adapt(messages, options, _pipeline.events(options, source))
+        return self._adapt(messages, options, _pipeline.events(options, source)), em
 
     @staticmethod
     def _adapt(
@@ -199,7 +207,9 @@ class ChatEcho(EchoParams, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return self._result(messages, stop, kwargs)
+        result, calls = self._result(messages, stop, kwargs)
+        complete(calls)  # paced: returns at the last chunk's deadline
+        return result
 
     async def _agenerate(
         self,
@@ -208,7 +218,9 @@ class ChatEcho(EchoParams, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return self._result(messages, stop, kwargs)
+        result, calls = self._result(messages, stop, kwargs)
+        await acomplete(calls)
+        return result
 
     def _stream(
         self,
@@ -217,7 +229,7 @@ class ChatEcho(EchoParams, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        return _pipeline.drive(self._chunks(messages, stop, kwargs), run_manager)
+        return _pipeline.drive(*self._chunks(messages, stop, kwargs), run_manager)
 
     def _astream(
         self,
@@ -226,7 +238,7 @@ class ChatEcho(EchoParams, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        return _pipeline.adrive(self._chunks(messages, stop, kwargs), run_manager)
+        return _pipeline.adrive(*self._chunks(messages, stop, kwargs), run_manager)
 
     # --- batches: one generate() call instead of a thread per input (EchoParams.batch) ---------
 

@@ -12,6 +12,7 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
 from langchain_echo import _pipeline
 from langchain_echo._assemble import generation_chunk
+from langchain_echo._emit import Completed, Emitter, acomplete, complete, emitter
 from langchain_echo._params import EchoParams
 from langchain_echo._replies import llm_source
 
@@ -105,25 +106,44 @@ class EchoLLM(EchoParams, LLM):
 
     # --- the adapter: the pipeline's events as LangChain objects -------------------------------
 
-    def _result(self, prompts: list[str], stop: Any, kwargs: dict[str, Any]) -> LLMResult:
+    def _result(
+        self, prompts: list[str], stop: Any, kwargs: dict[str, Any]
+    ) -> tuple[LLMResult, list[Completed]]:
+        """The result, and what pacing or recording needs of each prompt's call (or nothing).
+
+        The prompts' calls run side by side: each has its own schedule, all starting now.
+        """
         options = self._call_options(stop, kwargs)
+        first = emitter(options.pacing)
+        emitters = [] if first is None else [first, *(emitter(options.pacing) for _ in prompts[1:])]
+        sources = [llm_source(p, self._script) for p in prompts]  # scripted: in input order
         replies = (
             _pipeline.whole_batch(options, prompts)
             if self._script is None
-            # A batch takes scripted replies in input order.
-            else [_pipeline.whole(options, llm_source(p, self._script)) for p in prompts]
+            else [_pipeline.whole(options, source) for source in sources]
         )
-        return LLMResult(
+        result = LLMResult(
             generations=[
                 [Generation(text=text, generation_info=finish.generation_info())]
                 for text, finish in replies
             ],
             llm_output={"model_name": options.model_name},
         )
+        calls = [
+            (em, text, _pipeline.chunk_total(options, source, finish))
+            for em, source, (text, finish) in zip(emitters, sources, replies, strict=False)
+            if em is not None
+        ]
+        return result, calls
 
-    def _chunks(self, prompt: str, stop: Any, kwargs: dict[str, Any]) -> Iterator[GenerationChunk]:
+    def _chunks(
+        self, prompt: str, stop: Any, kwargs: dict[str, Any]
+    ) -> tuple[Iterator[GenerationChunk], Emitter | None]:
+        """The call's chunks, and its emitter (made first: the call's start, for its schedule)."""
         options = self._call_options(stop, kwargs)
-        return self._adapt(_pipeline.events(options, llm_source(prompt, self._script)))
+        em = emitter(options.pacing)
+        source = llm_source(prompt, self._script)
+        return self._adapt(_pipeline.events(options, source)), em
 
     @staticmethod
     def _adapt(events: Iterator[_pipeline.Event]) -> Iterator[GenerationChunk]:
@@ -154,7 +174,9 @@ class EchoLLM(EchoParams, LLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> str:
-        return self._result([prompt], stop, kwargs).generations[0][0].text
+        result, calls = self._result([prompt], stop, kwargs)
+        complete(calls)
+        return result.generations[0][0].text
 
     def _generate(
         self,
@@ -163,7 +185,9 @@ class EchoLLM(EchoParams, LLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        return self._result(prompts, stop, kwargs)
+        result, calls = self._result(prompts, stop, kwargs)
+        complete(calls)  # paced: returns at the last (longest) call's last deadline
+        return result
 
     async def _agenerate(
         self,
@@ -172,7 +196,9 @@ class EchoLLM(EchoParams, LLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        return self._result(prompts, stop, kwargs)
+        result, calls = self._result(prompts, stop, kwargs)
+        await acomplete(calls)
+        return result
 
     def _stream(
         self,
@@ -182,7 +208,7 @@ class EchoLLM(EchoParams, LLM):
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
         # The LLM framework never fires on_llm_new_token itself: the driver does, before each yield.
-        return _pipeline.drive(self._chunks(prompt, stop, kwargs), run_manager)
+        return _pipeline.drive(*self._chunks(prompt, stop, kwargs), run_manager)
 
     def _astream(
         self,
@@ -191,7 +217,7 @@ class EchoLLM(EchoParams, LLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
-        return _pipeline.adrive(self._chunks(prompt, stop, kwargs), run_manager)
+        return _pipeline.adrive(*self._chunks(prompt, stop, kwargs), run_manager)
 
     # --- batches: one generate() call for the whole batch (EchoParams.batch) ------------------
 
