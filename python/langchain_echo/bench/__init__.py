@@ -8,6 +8,7 @@ pytest-benchmark suite in ``benches/``. Needs the ``bench`` extra (``ugrapheme``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gc
 import json
@@ -20,7 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from langchain_echo.bench._harness import Progress, Result, measure
+from langchain_echo.bench._pipelines import SERVER_ITL, render_server, server_rows
 from langchain_echo.bench._scenarios import BUILDERS
+from langchain_echo.bench._schedule import render as render_schedule
+from langchain_echo.bench._schedule import schedule_accuracy
 
 __all__ = ["environment", "render_markdown", "render_table", "run"]
 
@@ -208,16 +212,70 @@ def plot(results: list[Result], path: str) -> None:
     fig.savefig(path, dpi=110)
 
 
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def extras(quick: bool, only: Sequence[str]) -> dict[str, Any]:
+    """The rows that are not ratios: schedule accuracy (SA) and the SSE server (SSE)."""
+    out: dict[str, Any] = {}
+    if not only or "SA" in only:
+        out["schedule"] = schedule_accuracy(quick=quick)
+    if not only or "SSE" in only:
+        out["server"] = server_rows(quick=quick)
+    return out
+
+
+def render_extras(extra: dict[str, Any]) -> str:
+    """The schedule-accuracy and server tables (Markdown)."""
+    parts = []
+    if "schedule" in extra:
+        parts += ["## SA: schedule accuracy", "", "```", render_schedule(extra["schedule"]), "```"]
+    if "server" in extra:
+        parts += [
+            "",
+            "## SSE: a FastAPI + uvicorn server streaming a paced ChatEcho chain",
+            "",
+            f"examples/sse_server.py on 127.0.0.1, itl = ttft = {SERVER_ITL * 1e3:g} ms; lag is "
+            "each event's arrival at the client against the model's schedule.",
+            "",
+            render_server(extra["server"], _ms),
+        ]
+    return "\n".join(parts)
+
+
+def _extras_json(extra: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if "schedule" in extra:
+        data["schedule_accuracy"] = [
+            {**dataclasses.asdict(r), "met": r.met} for r in extra["schedule"]
+        ]
+    if "server" in extra:
+        rows = extra["server"]
+        data["sse_server"] = (
+            rows if isinstance(rows, str) else [{"concurrency": n, **r.to_dict()} for n, r in rows]
+        )
+    return data
+
+
 def main(args: Any) -> int:
     """The ``bench`` command; ``args`` from ``langchain_echo.__main__``."""
     env = environment()
     env["command"] = "langchain-echo bench" + (" --quick" if args.quick else "")
-    results = run(quick=args.quick, only=args.only or ())
+    only = args.only or ()
+    results = run(quick=args.quick, only=only)
     print(render_table(results))
+    extra = extras(args.quick, only)
+    if extra:
+        print("\n" + render_extras(extra))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench-report.json").write_text(json.dumps(to_json(results, env), indent=2) + "\n")
-    (out / "bench-report.md").write_text(render_markdown(results, env))
+    data = {**to_json(results, env), **_extras_json(extra)}
+    (out / "bench-report.json").write_text(json.dumps(data, indent=2) + "\n")
+    markdown = render_markdown(results, env)
+    if extra:
+        markdown += "\n" + render_extras(extra) + "\n"
+    (out / "bench-report.md").write_text(markdown)
     print(f"\nwrote {out / 'bench-report.json'} and {out / 'bench-report.md'}", file=sys.stderr)
     if args.plot:
         try:
@@ -225,4 +283,7 @@ def main(args: Any) -> int:
             print(f"wrote {args.plot}", file=sys.stderr)
         except ImportError:
             print("--plot needs matplotlib: pip install matplotlib", file=sys.stderr)
-    return 1 if args.check and any(r.met is False for r in results) else 0
+    missed = any(r.met is False for r in results) or any(
+        r.met is False for r in extra.get("schedule", ())
+    )
+    return 1 if args.check and missed else 0

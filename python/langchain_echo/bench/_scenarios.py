@@ -34,6 +34,7 @@ from langchain_echo.bench._models import (
     SeedChat,
     SeedLLM,
 )
+from langchain_echo.bench._pipelines import agent, chains
 from langchain_echo.bench._pyshaper import PyShaper
 
 STREAM_CHUNKS = 1000
@@ -565,5 +566,7 @@ BUILDERS: list[tuple[tuple[str, ...], Callable[[], list[Scenario]]]] = [
     (("P10",), shaper),
     (("P11",), long_streams),
     (("S1", "S2"), shaping),
+    (("O1", "O2"), chains),
+    (("O3",), agent),
 ]
 """Every group of scenarios, in report order, with the keys each group's scenarios carry."""

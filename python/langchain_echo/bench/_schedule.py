@@ -11,7 +11,7 @@ error ``|actual - due|`` over every chunk of every stream, its median and 99th p
 - ``ChatEcho.stream`` / ``ChatEcho.astream xN``: the paced model itself, its emissions recorded
   (:mod:`langchain_echo._record`); chunk ``i``'s error is measured against ``e_0 + i * itl``
   (``ttft = 0``, ``e_0`` its first emission), so LangChain's own per-chunk work is included.
-  Shown, not judged.
+  Goals as above: the issue's goal is for paced streams, 1,000 of them on one loop.
 
 Run it with ``python -m langchain_echo.bench._schedule [--quick]``; :func:`schedule_accuracy`
 returns the rows for ``langchain-echo bench``.
@@ -141,7 +141,7 @@ def schedule_accuracy(
     itl: float = 0.02,
     chunks: int = 50,
     streams: Sequence[int] = (1, 100, 1000),
-    model_streams: Sequence[int] = (1, 100),
+    model_streams: Sequence[int] = (1, 100, 1000),
     quick: bool = False,
 ) -> list[ScheduleRow]:
     """Measures how close to their deadlines paced chunks go out.
@@ -162,10 +162,10 @@ def schedule_accuracy(
     for n in streams:
         errors = asyncio.run(_async_schedules(itl, chunks, n))
         rows.append(_row("Schedule.await_due, async", n, errors, 2e-3))
-    rows.append(_row("ChatEcho.stream, paced", 1, _sync_model(itl, chunks), None))
+    rows.append(_row("ChatEcho.stream, paced", 1, _sync_model(itl, chunks), 1e-3))
     for n in model_streams:
         errors = asyncio.run(_async_models(itl, chunks, n))
-        rows.append(_row("ChatEcho.astream, paced", n, errors, None))
+        rows.append(_row("ChatEcho.astream, paced", n, errors, 2e-3))
     return rows
 
 
