@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 DEPS := $(VENV)/.deps-installed
 BUILT := $(VENV)/.extension-built
-RUST_SOURCES := $(wildcard rust/*.rs) Cargo.toml
+RUST_SOURCES := $(wildcard rust/*.rs rust/*/*.rs) Cargo.toml
 PY_SOURCES := $(wildcard python/langchain_echo/*.py python/langchain_echo/*.pyi)
 
 .PHONY: help venv build test test-rust test-python lint bench bench-quick bench-pytest demo clean

@@ -113,13 +113,11 @@ class ChatEcho(EchoParams, BaseChatModel):
 
     def _result(self, messages: list[BaseMessage], stop: Any, kwargs: dict[str, Any]) -> ChatResult:
         o = self._call_options(stop, kwargs)
-        output, reason, stop_sequence, output_tokens = _core.echo(
-            _source(messages), o.n, o.stops, o.exclude
-        )
+        echoed = _core.echo(_source(messages), o.n, o.stops, o.exclude)
         message = ai_message(
-            output,
-            _response_metadata(o.model_name, reason, stop_sequence),
-            _usage(messages, output_tokens),
+            echoed.text,
+            _response_metadata(o.model_name, echoed.finish_reason, echoed.stop_sequence),
+            _usage(messages, echoed.output_graphemes),
         )
         return chat_result(message)
 

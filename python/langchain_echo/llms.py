@@ -117,7 +117,7 @@ class EchoLLM(EchoParams, LLM):
         **kwargs: Any,
     ) -> str:
         o = self._call_options(stop, kwargs)
-        return _core.echo(prompt, o.n, o.stops, o.exclude)[0]
+        return _core.echo(prompt, o.n, o.stops, o.exclude).text
 
     async def _acall(
         self,
@@ -127,7 +127,7 @@ class EchoLLM(EchoParams, LLM):
         **kwargs: Any,
     ) -> str:
         o = self._call_options(stop, kwargs)
-        return _core.echo(prompt, o.n, o.stops, o.exclude)[0]
+        return _core.echo(prompt, o.n, o.stops, o.exclude).text
 
     # --- many prompts: one native call --------------------------------------------------------
 
@@ -135,8 +135,13 @@ class EchoLLM(EchoParams, LLM):
         o = self._call_options(stop, kwargs)
         return LLMResult(
             generations=[
-                [Generation(text=text, generation_info=_generation_info(reason, stop_seq))]
-                for text, reason, stop_seq, _ in _core.echo_batch(prompts, o.n, o.stops, o.exclude)
+                [
+                    Generation(
+                        text=r.text,
+                        generation_info=_generation_info(r.finish_reason, r.stop_sequence),
+                    )
+                ]
+                for r in _core.echo_batch(prompts, o.n, o.stops, o.exclude)
             ],
             llm_output={"model_name": o.model_name},
         )
