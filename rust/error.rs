@@ -19,8 +19,6 @@ pub enum ErrorKind {
         /// Its position in the list given.
         index: usize,
     },
-    /// `chunk_size` was zero.
-    ZeroChunkSize,
     /// The automaton could not be built (for example, the set is too large).
     Build(String),
 }
@@ -45,7 +43,6 @@ impl fmt::Display for Error {
                 f,
                 "stop[{index}] is an empty string; stop sequences must be non-empty"
             ),
-            ErrorKind::ZeroChunkSize => f.write_str("chunk_size must be at least 1, got 0"),
             ErrorKind::Build(why) => write!(f, "cannot compile the stop sequences: {why}"),
         }
     }

@@ -22,7 +22,7 @@ use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::graphemes::{boundary_at_or_after, boundary_at_or_before, count, graphemes};
+use crate::graphemes::{boundary_at_or_after, boundary_at_or_before, count, graphemes, truncate};
 use crate::stops::{StopMatch, StopSet};
 
 /// Whether a matched stop sequence stays in the output.
@@ -33,6 +33,27 @@ pub enum StopMode {
     Include,
     /// The output ends on the last grapheme boundary at or before the stop sequence's start.
     Exclude,
+}
+
+impl StopMode {
+    /// `"include"` or `"exclude"`, as the Python API spells it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Include => "include",
+            Self::Exclude => "exclude",
+        }
+    }
+
+    /// The mode [`as_str`](Self::as_str) spells `name`, if any.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "include" => Some(Self::Include),
+            "exclude" => Some(Self::Exclude),
+            _ => None,
+        }
+    }
 }
 
 /// Why a stream ended.
@@ -260,7 +281,8 @@ impl Core {
     fn shift(&mut self, delta: usize) {
         self.emit -= delta;
         self.seg -= delta;
-        self.scanned -= delta;
+        // Without stops nothing is scanned: `scanned` stays 0.
+        self.scanned = self.scanned.saturating_sub(delta);
         for b in &mut self.bounds {
             *b -= delta;
         }
@@ -286,6 +308,24 @@ impl Core {
 /// ```
 #[must_use]
 pub fn shape(text: &[u8], options: &Options) -> (usize, Finish) {
+    if let (None, Some(max)) = (&options.stops, options.max_graphemes) {
+        // A budget alone: a truncation, with its ASCII fast path.
+        let len = truncate(text, max);
+        let (reason, graphemes) = if len < text.len() {
+            (FinishReason::Length, max)
+        } else {
+            (FinishReason::Stop, count(text))
+        };
+        let stop = None;
+        return (
+            len,
+            Finish {
+                reason,
+                stop,
+                graphemes,
+            },
+        );
+    }
     let mut core = Core::new(Options {
         chunk_size: None,
         ..options.clone()
@@ -368,6 +408,27 @@ impl Shaper {
     #[must_use]
     pub fn finished(&self) -> Option<&Finish> {
         self.core.finish.as_ref()
+    }
+
+    /// The text fed but not yet emitted (empty once the stream has ended): the last grapheme,
+    /// which the next text may still extend, and in exclude mode what may still start a stop.
+    #[must_use]
+    pub fn held(&self) -> &[u8] {
+        if self.core.finish.is_some() {
+            return &[];
+        }
+        &self.buf[self.core.emit..]
+    }
+
+    /// The stop sequence (its index in the [`StopSet`]) already seen in the text but not yet
+    /// ending the stream: in include mode the stream ends only once the grapheme that completes
+    /// the stop is known to be complete. `None` once the stream has ended.
+    #[must_use]
+    pub fn pending_stop(&self) -> Option<usize> {
+        if self.core.finish.is_some() {
+            return None;
+        }
+        self.core.pending.map(|m| m.pattern)
     }
 
     fn settle(&mut self) {
@@ -654,6 +715,75 @@ mod tests {
                 }
                 assert!(chunks.iter().all(|c| !c.is_empty()), "{what}");
             }
+        }
+    }
+
+    #[test]
+    fn stop_modes_have_their_python_names() {
+        for mode in [StopMode::Include, StopMode::Exclude] {
+            assert_eq!(StopMode::from_name(mode.as_str()), Some(mode));
+        }
+        assert_eq!(StopMode::from_name("Include"), None);
+        assert_eq!(StopMode::default(), StopMode::Include);
+    }
+
+    #[test]
+    fn held_is_what_was_fed_and_not_emitted() {
+        let mut s = Shaper::new(opts(&["STOP"], StopMode::Exclude, None, 0));
+        let mut got = Vec::new();
+        s.feed(b"abcST", |c| got.extend_from_slice(c));
+        assert_eq!((got.as_slice(), s.held()), (&b"abc"[..], &b"ST"[..]));
+        s.feed(b"e", |c| got.extend_from_slice(c));
+        // "e" may still take a mark: it is held until the text after it shows it complete.
+        assert_eq!(s.held(), b"e");
+        s.finish(|c| got.extend_from_slice(c));
+        assert_eq!((got.as_slice(), s.held()), (&b"abcSTe"[..], &b""[..]));
+        // Across compactions, the held text is still the unemitted tail.
+        let mut s = Shaper::new(opts(&[], StopMode::Include, None, 3));
+        let text = "héllo 👍🏽 ".repeat(3000);
+        let mut out = Vec::new();
+        for piece in text.as_bytes().chunks(1000) {
+            s.feed(piece, |c| out.extend_from_slice(c));
+            let fed = out.len() + s.held().len();
+            assert!(text.as_bytes()[..fed].ends_with(s.held()));
+        }
+    }
+
+    #[test]
+    fn a_pending_stop_waits_for_its_grapheme_in_include_mode() {
+        let mut s = Shaper::new(opts(&["x", "e"], StopMode::Include, None, 0));
+        let mut got = Vec::new();
+        s.feed(b"abe", |c| got.extend_from_slice(c));
+        // "e" completes a stop, but a mark may still join it: the stream has not ended.
+        assert_eq!((s.pending_stop(), s.is_done()), (Some(1), false));
+        assert_eq!(s.held(), b"e");
+        s.feed("\u{301}z".as_bytes(), |c| got.extend_from_slice(c));
+        assert!(s.is_done());
+        assert_eq!(s.pending_stop(), None);
+        assert_eq!(got, "abe\u{301}".as_bytes());
+        // Exclude mode ends at once: nothing is ever pending.
+        let mut s = Shaper::new(opts(&["e"], StopMode::Exclude, None, 0));
+        s.feed(b"abe", |_| {});
+        assert_eq!((s.pending_stop(), s.is_done()), (None, true));
+        // No stop seen: nothing pending.
+        let mut s = Shaper::new(opts(&["zz"], StopMode::Include, None, 0));
+        s.feed(b"abz", |_| {});
+        assert_eq!(s.pending_stop(), None);
+    }
+
+    #[test]
+    fn a_budget_alone_is_a_truncation() {
+        for (text, max) in [
+            ("ab\r\ncd", 3),
+            ("ab", 2),
+            ("ab", 5),
+            ("e\u{301}x", 1),
+            ("", 0),
+        ] {
+            let o = opts(&[], StopMode::Include, Some(max), 0);
+            let (len, finish) = shape(text.as_bytes(), &o);
+            let (chunks, streamed) = feed_all(&[text], &o);
+            assert_eq!((&text[..len], finish), (chunks.concat().as_str(), streamed));
         }
     }
 

@@ -604,3 +604,106 @@ def test_long_models(long_text: tuple[str, str, int]) -> None:
     assert message.usage_metadata["output_tokens"] == count_graphemes(text)
     streamed = "".join(EchoLLM(chunk_size=1 << 20).stream(text))
     assert streamed == text
+
+
+# ---------------------------------------------------------------------------------------------
+# The private core API the models and ShapeStream stand on: one validator per option, EchoResult
+
+
+CHECKS = {
+    "count-zero": (
+        lambda: langchain_echo._core.check_count(0, "chunk_size", 1, False),
+        "chunk_size must be an int >= 1, got 0",
+    ),
+    "count-negative": (
+        lambda: langchain_echo._core.check_count(-1, "n (max_tokens)", 0, True),
+        "n (max_tokens) must be a non-negative int or None, got -1",
+    ),
+    "count-bool": (
+        lambda: langchain_echo._core.check_count(True, "n", 0, True),
+        "n must be a non-negative int or None, got True",
+    ),
+    "count-none": (
+        lambda: langchain_echo._core.check_count(None, "chunk_size", 1, False),
+        "chunk_size must be an int >= 1, got None",
+    ),
+    "stop-empty-item": (
+        lambda: langchain_echo._core.check_stop([""]),
+        "stop[0] must be a non-empty string, got ''",
+    ),
+    "stop-int-item": (
+        lambda: langchain_echo._core.check_stop(("a", 1), "stops"),
+        "stops[1] must be a non-empty string, got 1",
+    ),
+    "stop-empty-string": (
+        lambda: langchain_echo._core.check_stop(""),
+        "stop must be a non-empty string, got ''",
+    ),
+    "stop-int": (
+        lambda: langchain_echo._core.check_stop(5),
+        "stop must be a string, a list of strings or None, got 5",
+    ),
+    "stop-mode": (
+        lambda: langchain_echo._core.check_stop_mode("x"),
+        "stop_mode must be 'include' or 'exclude', got 'x'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("call", "message"), list(CHECKS.values()), ids=list(CHECKS))
+def test_one_message_style(call: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        call()
+
+
+def test_checks_return_the_value() -> None:
+    core = langchain_echo._core
+    big = 1 << 70
+    assert core.check_count(big, "n", 0, True) is big
+    assert core.check_count(None, "n", 0, True) is None
+    assert core.check_stop(None) is None
+    assert core.check_stop("a") == ["a"]
+    assert core.check_stop(("a", "b")) == ["a", "b"]
+    assert core.check_stop([]) == []
+    assert core.check_stop_mode("exclude") == "exclude"
+    # The shaper and the models say the same thing about the same value.
+    messages = []
+    for call in (
+        lambda: StreamShaper(chunk_size=0),
+        lambda: EchoLLM(chunk_size=0),
+        lambda: core.check_count(0, "chunk_size", 1, True),
+    ):
+        with pytest.raises(ValueError) as info:  # noqa: PT011 - compared below
+            call()
+        messages.append(re.search(r"chunk_size must be [^,]*, got 0", str(info.value)))
+    assert all(messages), messages
+
+
+def test_echo_result_is_a_frozen_record() -> None:
+    core = langchain_echo._core
+    result = core.echo("say STOP now", 6, core.StopSet(["STOP"]), False)
+    assert (result.text, result.finish_reason, result.stop_sequence, result.output_graphemes) == (
+        "say ST",
+        "length",
+        None,
+        6,
+    )
+    with pytest.raises(AttributeError):
+        result.text = "x"  # type: ignore[misc]
+    stopped = core.echo_batch(["say STOP now", "none"], None, core.StopSet("STOP"), True)
+    assert [(r.text, r.finish_reason, r.stop_sequence) for r in stopped] == [
+        ("say ", "stop", "STOP"),
+        ("none", "stop", None),
+    ]
+    assert "EchoResult(text='say '" in repr(stopped[0])
+
+
+def test_the_shaper_shows_what_it_holds() -> None:
+    shaper = StreamShaper(stop=["STOP", "e"], stop_mode="include")
+    assert (shaper.feed("abST"), shaper.held, shaper.pending_stop) == (["abS"], "T", None)
+    # "e" completes a stop, but a combining mark may still join it: pending, and held.
+    assert (shaper.feed("xe"), shaper.held, shaper.pending_stop) == (["Tx"], "e", "e")
+    assert shaper.feed("\u0301z") == ["e\u0301"]
+    assert (shaper.done, shaper.held, shaper.pending_stop) == (True, "", None)
+    exclude = StreamShaper(stop="STOP", stop_mode="exclude")
+    assert (exclude.feed("abST"), exclude.held, exclude.pending_stop) == (["ab"], "ST", None)

@@ -12,10 +12,14 @@ from typing_extensions import Self
 
 __all__ = [
     "UNICODE_VERSION",
+    "EchoResult",
     "EchoStream",
     "StopSet",
     "StreamShaper",
     "__version__",
+    "check_count",
+    "check_stop",
+    "check_stop_mode",
     "count_graphemes",
     "echo",
     "echo_batch",
@@ -43,6 +47,33 @@ def truncate_graphemes(text: str, n: int) -> str:
 def count_graphemes(text: str) -> int:
     """The number of graphemes in ``text``."""
 
+# The one validator per option, shared by the models, ``StreamShaper`` and ``ShapeStream``. Each
+# raises ``ValueError("<field> must be <expectation>, got <repr(value)>")``.
+
+def check_count(value: object, field: str, minimum: int, optional: bool) -> int | None:
+    """``value`` if it is an int (never a bool) ``>= minimum``, or None when ``optional``.
+
+    Raises:
+        ValueError: e.g. ``chunk_size must be an int >= 1, got 0``.
+    """
+
+def check_stop(value: object, field: str = "stop") -> list[str] | None:
+    """Stop sequences as a new list (None for none).
+
+    None stays None, a bare str is one sequence, and a list or tuple must hold non-empty
+    strings (an empty one gives ``[]``).
+
+    Raises:
+        ValueError: e.g. ``stop[0] must be a non-empty string, got ''``.
+    """
+
+def check_stop_mode(value: object) -> Literal["include", "exclude"]:
+    """``value`` if it is ``"include"`` or ``"exclude"``.
+
+    Raises:
+        ValueError: ``stop_mode must be 'include' or 'exclude', got 'x'``.
+    """
+
 @final
 class StopSet:
     """A compiled, immutable set of stop sequences, shared by every call that uses it.
@@ -55,7 +86,8 @@ class StopSet:
         """Compiles ``stop``: one string, or a list or tuple of non-empty strings.
 
         Raises:
-            ValueError: an entry is empty or not a string, or the list is empty.
+            ValueError: an entry is empty or not a string, or the list is empty (the message
+                names the entry, as ``check_stop`` does).
         """
 
     def find(self, text: str) -> tuple[int, int, str] | None:
@@ -131,15 +163,51 @@ class StreamShaper:
     def output_graphemes(self) -> int | None:
         """Graphemes in the whole output, once the stream has ended."""
 
-def echo(
-    text: str, n: int | None, stops: StopSet | None, exclude: bool
-) -> tuple[str, Literal["stop", "length"], str | None, int]:
-    """Echoes ``text``: ``(output, finish_reason, stop_sequence, output_graphemes)``."""
+    @property
+    def pending_stop(self) -> str | None:
+        """A stop sequence already in the text fed, which has not yet ended the stream.
+
+        In ``"include"`` mode the stream ends only once the grapheme that completes the stop
+        sequence is known to be complete (a combining mark may still join it), so the stop is
+        pending until the next text (or ``finish()``) shows it. ``"exclude"`` mode ends at once,
+        so never has one pending. None once the stream has ended.
+        """
+
+    @property
+    def held(self) -> str:
+        """The text fed but not yet emitted (``""`` once the stream has ended).
+
+        That is the last grapheme, which the next text may still extend, and in ``"exclude"``
+        mode also what may still be the start of a stop sequence.
+        """
+
+@final
+class EchoResult:
+    """How the echo of one text came out (read-only)."""
+
+    @property
+    def text(self) -> str:
+        """The output: a prefix of the text that ends on a grapheme boundary."""
+
+    @property
+    def finish_reason(self) -> Literal["stop", "length"]:
+        """``"stop"`` (a stop sequence ended it, or all the text was echoed) or ``"length"``."""
+
+    @property
+    def stop_sequence(self) -> str | None:
+        """The stop sequence that ended the echo, if one did."""
+
+    @property
+    def output_graphemes(self) -> int:
+        """Graphemes in ``text``."""
+
+def echo(text: str, n: int | None, stops: StopSet | None, exclude: bool) -> EchoResult:
+    """Echoes ``text``: at most ``n`` graphemes, ended by the earliest-ending stop sequence."""
 
 def echo_batch(
     texts: Iterable[str], n: int | None, stops: StopSet | None, exclude: bool
-) -> list[tuple[str, Literal["stop", "length"], str | None, int]]:
-    """Echoes every text in one native call: a list of what ``echo`` returns."""
+) -> list[EchoResult]:
+    """Echoes every text in one native call: a list of what ``echo`` returns, in order."""
 
 @final
 class EchoStream:

@@ -22,54 +22,41 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from langchain_echo import _core
 from langchain_echo._core import StopSet
 from langchain_echo._emit import batch_start
 from langchain_echo._pacing import NO_PACING, Pacing, check_delay, check_jitter, check_seed
 from langchain_echo._script import Script
 
 StopMode = Literal["include", "exclude"]
+"""Whether a matched stop sequence stays in the output: the one definition in Python."""
 
 
 def normalize_stop(value: Any, field: str = "stop") -> list[str] | None:
     """Validates stop sequences: ``None``, one string, or a list of non-empty strings.
 
     Raises:
-        ValueError: naming the field and the bad value.
+        ValueError: naming the field and the bad value (``_core.check_stop``).
     """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)):
-        msg = f"{field} must be a string, a list of strings or None, got {value!r}"
-        raise ValueError(msg)
-    for i, item in enumerate(value):
-        if not isinstance(item, str):
-            msg = f"{field}[{i}] must be a string, got {item!r} ({type(item).__name__})"
-            raise ValueError(msg)
-        if not item:
-            msg = f"{field}[{i}] is an empty string; stop sequences must be non-empty"
-            raise ValueError(msg)
-    return list(value)
+    return _core.check_stop(value, field)
 
 
 def check_count(value: Any, field: str, minimum: int, *, optional: bool) -> int | None:
-    """Validates an ``int`` field (``bool`` is not an ``int`` here) with a lower bound."""
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        kind = "a non-negative int" if minimum == 0 else f"an int >= {minimum}"
-        msg = f"{field} must be {kind}{' or None' if optional else ''}, got {value!r}"
-        raise ValueError(msg)
-    return value
+    """Validates an ``int`` field (``bool`` is not an ``int`` here) with a lower bound.
+
+    Raises:
+        ValueError: naming the field and the bad value (``_core.check_count``).
+    """
+    return _core.check_count(value, field, minimum, optional)
 
 
 def check_stop_mode(value: Any) -> StopMode:
-    """Validates ``stop_mode``."""
-    if value not in ("include", "exclude"):
-        msg = f"stop_mode must be 'include' or 'exclude', got {value!r}"
-        raise ValueError(msg)
-    return value  # type: ignore[no-any-return]
+    """Validates ``stop_mode``.
+
+    Raises:
+        ValueError: naming the bad value (``_core.check_stop_mode``).
+    """
+    return _core.check_stop_mode(value)
 
 
 @lru_cache(maxsize=256)

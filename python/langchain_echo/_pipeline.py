@@ -133,17 +133,15 @@ def whole(options: CallOptions, source: Source) -> tuple[str, Finish]:
     if source.fault is not None:
         raise source.fault
     n, stops, exclude = _echo(options, source)
-    text, reason, stop_sequence, output_tokens = _core.echo(source.text, n, stops, exclude)
-    return text, _finish(source, reason, stop_sequence, output_tokens)
+    echo = _core.echo(source.text, n, stops, exclude)
+    return echo.text, _finish(source, echo.finish_reason, echo.stop_sequence, echo.output_graphemes)
 
 
 def whole_batch(options: CallOptions, sources: list[str]) -> list[tuple[str, Finish]]:
     """:func:`whole` for many plain text sources, in one native call."""
     return [
-        (text, Finish(reason, stop_sequence, output_tokens))
-        for text, reason, stop_sequence, output_tokens in _core.echo_batch(
-            sources, options.n, options.stops, options.exclude
-        )
+        (e.text, Finish(e.finish_reason, e.stop_sequence, e.output_graphemes))
+        for e in _core.echo_batch(sources, options.n, options.stops, options.exclude)
     ]
 
 

@@ -13,22 +13,28 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
-    Generator,
+    Callable,
+    Coroutine,
     Iterable,
     Iterator,
     Sequence,
 )
-from contextlib import aclosing
-from functools import lru_cache
-from typing import Any, Literal, TypeVar, cast
+from contextlib import aclosing, suppress
+from typing import Any, TypeVar, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import GenerationChunk
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import ConfigDict, model_validator
 
-from langchain_echo._core import StopSet, StreamShaper
-from langchain_echo._params import compile_stops
+from langchain_echo._core import StreamShaper
+from langchain_echo._params import (
+    StopMode,
+    check_count,
+    check_stop_mode,
+    compile_stops,
+    normalize_stop,
+)
 
 __all__ = ["ShapeStream", "ashape_stream", "shape_stream"]
 
@@ -36,8 +42,6 @@ ShapeChunk = str | BaseMessage | GenerationChunk
 """What a shaped stream carries: ``str``, messages (message chunks, in practice), generations."""
 
 ChunkT = TypeVar("ChunkT", bound=ShapeChunk)
-
-StopMode = Literal["include", "exclude"]
 
 Block = str | dict[str, Any]
 """A block of list content, as LangChain types it."""
@@ -52,20 +56,10 @@ _FINISH_KEYS = ("finish_reason", "stop_sequence")
 _PLAIN_TEXT_KEYS = frozenset(("type", "text", "index"))
 
 
-def _stop_set(stop: object) -> StopSet | None:
-    """``stop`` compiled, cached by value; a bad value raises ``StopSet``'s ``ValueError``."""
-    if stop is None:
-        return None
-    if isinstance(stop, str):
-        return compile_stops((stop,))
-    if isinstance(stop, (list, tuple)) and all(isinstance(s, str) for s in stop):
-        return compile_stops(tuple(stop)) if stop else None
-    return StopSet(cast("list[str]", stop))  # not a stop set: raises, naming the bad value
-
-
-@lru_cache(maxsize=256)
-def _longest(stops: StopSet) -> int:
-    return max(map(len, stops.stops))
+def _checked_stops(stop: object) -> tuple[str, ...] | None:
+    """``stop`` checked as the models check it: a tuple of sequences, or None for none."""
+    stops = normalize_stop(stop)
+    return tuple(stops) if stops else None
 
 
 def _is_cut(shaper: StreamShaper) -> bool:
@@ -226,13 +220,9 @@ class _Shaping:
 
     __slots__ = (
         "cut",
-        "held",
         "join",
-        "keep",
         "last",
         "marked_last",
-        "probe",
-        "recent",
         "shaper",
         "stopped",
         "template",
@@ -240,32 +230,30 @@ class _Shaping:
 
     def __init__(
         self,
-        stops: StopSet | None,
+        stop: tuple[str, ...] | None,
         stop_mode: StopMode,
         max_graphemes: int | None,
         chunk_size: int | None,
     ) -> None:
+        # The compiled stop set is cached by value: every stream with the same stops shares one
+        # automaton. The shaper checks the other options.
         self.shaper = StreamShaper(
-            stop=stops, stop_mode=stop_mode, max_graphemes=max_graphemes, chunk_size=chunk_size
+            stop=compile_stops(stop) if stop else None,
+            stop_mode=stop_mode,
+            max_graphemes=max_graphemes,
+            chunk_size=chunk_size,
         )
         # With chunk_size=None, the text of a chunk marked last and the final flush go out as one.
         self.join = chunk_size is None
-        # Include mode: a stop that ends in the held last grapheme is certain, though the shaper
-        # waits for the text after it. ``probe`` finds it in ``recent`` (the last ``keep`` code
-        # points of the text) and the new text, so that later chunks pass only that text.
-        probe = stops if stop_mode == "include" else None
-        self.probe = probe
-        self.keep = _longest(probe) - 1 if probe is not None else 0
-        self.recent = ""
-        # Characters fed but not yet released: the front of what the next chunk releases.
-        self.held = 0
         # The last upstream chunk: the model for the final flush and the closing chunk.
         self.last: object = None
         # The text block the held characters come from (list content).
         self.template: Block | None = None
         # Whether a stop sequence or the budget ended the text: a closing chunk went out.
         self.cut = False
-        # Whether a stop sequence has been seen, in include mode, before the shaper confirmed it.
+        # Whether a stop sequence has been seen (``shaper.pending_stop``) before it ended the text:
+        # in include mode the shaper waits for the text after the stop's last grapheme, and the
+        # chunks after this one pass only that text.
         self.stopped = False
         # Whether the upstream marked a chunk as its last (``chunk_position="last"``).
         self.marked_last = False
@@ -277,13 +265,14 @@ class _Shaping:
         if isinstance(chunk, str):
             pieces = shaper.feed(chunk) if chunk else []
             self.cut = shaper.done
-            self.recent = ""
             return pieces
         text = _text_of(chunk)
         chunk = cast("BaseMessage | GenerationChunk", chunk)
         if shaper.done:
             # Only after a chunk marked last: after a cut nothing more passes, else the fields do.
             return [] if self.cut else self._emit(chunk, [], 0, full=True)
+        # Characters fed but not yet released: the front of what this chunk releases.
+        held = len(shaper.held)
         pieces = shaper.feed(text) if text else []
         if getattr(chunk, "chunk_position", None) == "last":
             self.marked_last = True
@@ -292,15 +281,13 @@ class _Shaping:
                 if self.join and len(pieces) > 1:
                     pieces = ["".join(pieces)]
         released = len(pieces[0]) if len(pieces) == 1 else sum(map(len, pieces))
-        lead = min(self.held, released)
-        self.held += len(text) - released
+        lead = min(held, released)
         self.cut = shaper.done and _is_cut(shaper)
         if self.stopped:
             # Past the stop: only the text that completes its last grapheme, on bare chunks.
             out = self._emit(chunk, pieces, lead, full=False)
         else:
-            if self.probe is not None and text and not shaper.done:
-                self.stopped = self._sees_stop(text)
+            self.stopped = shaper.pending_stop is not None
             out = self._emit(chunk, pieces, lead, full=True)
             if out and (self.cut or self.stopped):
                 # The chunk the text ends in: its own finish reason gives way to the closing one.
@@ -327,13 +314,6 @@ class _Shaping:
         if _is_cut(shaper):
             out.append(self._closing(chunk))
         return out
-
-    def _sees_stop(self, text: str) -> bool:
-        window = self.recent + text
-        if cast("StopSet", self.probe).find(window) is not None:
-            return True
-        self.recent = window[-self.keep :] if self.keep else ""
-        return False
 
     def _emit(
         self,
@@ -478,66 +458,89 @@ async def _aclose(upstream: object, *, quiet: bool = False) -> None:
             raise
 
 
-def _shaped(shaping: _Shaping, chunks: Iterator[Any], upstream: object) -> Iterator[Any]:
-    """Shapes ``chunks``; closes ``upstream`` on a cut, or when the consumer closes this."""
-    try:
-        for chunk in chunks:
-            out = shaping.push(chunk)
-            if shaping.cut and not shaping.marked_last:
-                # Stop the provider first: the consumer may never ask for the next chunk.
-                _close(upstream)
-                yield from out
-                return
-            yield from out
-        yield from shaping.end()
-    finally:
-        _close(upstream)
+async def _shaped(
+    shaping: _Shaping, chunks: AsyncIterator[Any], upstream: object, *, quiet: bool
+) -> AsyncGenerator[Any, None]:
+    """Shapes ``chunks``; closes ``upstream`` on a cut, or when the consumer closes this.
 
-
-async def _ashaped(
-    shaping: _Shaping, chunks: AsyncIterator[Any], upstream: object
-) -> AsyncIterator[Any]:
+    The one shaping loop of every path: the sync ones run it through :func:`_run_sync`.
+    ``quiet``: a ``RuntimeError`` from the final close is ignored (see :func:`_aclose`).
+    """
     try:
         async for chunk in chunks:
             out = shaping.push(chunk)
-            if shaping.cut and not shaping.marked_last:
+            cut = shaping.cut and not shaping.marked_last
+            if cut:
+                # Stop the provider first: the consumer may never ask for the next chunk.
                 await _aclose(upstream)
-                for piece in out:
-                    yield piece
-                return
             for piece in out:
                 yield piece
+            if cut:
+                return
         for piece in shaping.end():
             yield piece
     finally:
-        await _aclose(upstream, quiet=True)
+        await _aclose(upstream, quiet=quiet)
 
 
-class _Upstream(Iterator[Any]):
-    """The upstream of a runnable; once closed, it closes its source and reads as exhausted.
+async def _forward(
+    run: AsyncIterator[Any], upstream: _Upstream, *, quiet: bool
+) -> AsyncGenerator[Any, None]:
+    """A runnable's shaped chunks, then the source and ``run`` closed.
+
+    At the end, or when the consumer stops, the source is closed first (before LangChain drains
+    its traced copy of the input), then ``run``, so that this run's end is recorded now, not when
+    the abandoned generator is collected.
+    """
+    try:
+        async for chunk in run:
+            yield chunk
+    finally:
+        await _aclose(upstream, quiet=quiet)
+        await _aclose(run, quiet=quiet)
+
+
+def _run_sync(stream: AsyncGenerator[Any, None]) -> Iterator[Any]:
+    """Runs ``stream`` as a plain generator, with no event loop.
+
+    On the sync paths every await in ``stream`` completes at once (it reads and closes sync
+    iterators through :class:`_Upstream`), so each step runs to its next ``yield`` in one
+    ``send``. Closing this generator closes ``stream``.
+    """
+    try:
+        while True:
+            step = stream.__anext__()
+            try:
+                awaited = step.send(None)
+            except StopIteration as yielded:
+                value = yielded.value
+            except StopAsyncIteration:
+                return
+            else:
+                step.close()
+                msg = f"a sync shaped stream awaited {awaited!r}"
+                raise RuntimeError(msg)
+            yield value
+    finally:
+        with suppress(StopIteration):
+            cast("Coroutine[Any, Any, Any]", stream.aclose()).send(None)
+
+
+class _Upstream(Iterator[Any], AsyncIterator[Any]):
+    """An upstream that, once closed, closes its source and reads as exhausted.
 
     LangChain tees a runnable's input to trace it and drains the tracing copy after the
-    transform ends; reading as exhausted once closed stops that drain at what was read.
+    transform ends; reading as exhausted once closed stops that drain at what was read. A sync
+    source reads both ways, so the one async shaping loop serves the sync paths too.
     """
 
-    def __init__(self, source: Iterator[Any]) -> None:
-        self._source: Iterator[Any] | None = source
+    def __init__(self, source: AsyncIterator[Any] | Iterator[Any]) -> None:
+        self._source: AsyncIterator[Any] | Iterator[Any] | None = source
 
     def __next__(self) -> Any:
         if self._source is None:
             raise StopIteration
-        return next(self._source)
-
-    def close(self) -> None:
-        source, self._source = self._source, None
-        _close(source)
-
-
-class _AsyncUpstream(AsyncIterator[Any]):
-    """The async twin of :class:`_Upstream`; also adapts a sync iterator."""
-
-    def __init__(self, source: AsyncIterator[Any] | Iterator[Any]) -> None:
-        self._source: AsyncIterator[Any] | Iterator[Any] | None = source
+        return next(cast("Iterator[Any]", self._source))
 
     async def __anext__(self) -> Any:
         source = self._source
@@ -549,6 +552,10 @@ class _AsyncUpstream(AsyncIterator[Any]):
             return next(source)
         except StopIteration:
             raise StopAsyncIteration from None
+
+    def close(self) -> None:
+        source, self._source = self._source, None
+        _close(source)
 
     async def aclose(self) -> None:
         source, self._source = self._source, None
@@ -609,9 +616,9 @@ def shape_stream(
             shaped = list(shape_stream(pieces, stop="STOP", stop_mode="exclude"))
             assert shaped == ["Hi ", "\U0001f44b\U0001f3fd! "]
     """
-    shaping = _Shaping(_stop_set(stop), stop_mode, max_graphemes, chunk_size)
-    iterator = iter(chunks)
-    return cast("Iterator[ChunkT]", _shaped(shaping, iterator, iterator))
+    shaping = _Shaping(_checked_stops(stop), stop_mode, max_graphemes, chunk_size)
+    upstream = _Upstream(iter(chunks))
+    return _run_sync(_shaped(shaping, upstream, upstream, quiet=False))
 
 
 def ashape_stream(
@@ -646,9 +653,9 @@ def ashape_stream(
             async def shorten(model, prompt):
                 return [c async for c in ashape_stream(model.astream(prompt), max_graphemes=10)]
     """
-    shaping = _Shaping(_stop_set(stop), stop_mode, max_graphemes, chunk_size)
-    upstream = aiter(chunks) if isinstance(chunks, AsyncIterable) else _AsyncUpstream(iter(chunks))
-    return cast("AsyncIterator[ChunkT]", _ashaped(shaping, upstream, upstream))
+    shaping = _Shaping(_checked_stops(stop), stop_mode, max_graphemes, chunk_size)
+    upstream = aiter(chunks) if isinstance(chunks, AsyncIterable) else _Upstream(iter(chunks))
+    return _shaped(shaping, upstream, upstream, quiet=True)
 
 
 class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
@@ -703,28 +710,24 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
     @model_validator(mode="before")
     @classmethod
     def _check_options(cls, values: Any) -> Any:
-        # The native shaper checks every option and names the bad one; checking before pydantic
-        # converts anything keeps e.g. ``chunk_size=True`` an error, as it is for the models.
+        # The models' validators, before pydantic converts anything (``chunk_size=True`` stays an
+        # error, as it is for the models); ``stop`` is stored as a tuple, or None for none.
         if isinstance(values, dict):
-            stops = _stop_set(values.get("stop"))
-            StreamShaper(
-                stop=stops,
-                stop_mode=values.get("stop_mode", "include"),
-                max_graphemes=values.get("max_graphemes"),
-                chunk_size=values.get("chunk_size"),
-            )
-            values = {**values, "stop": None if stops is None else stops.stops}
+            check_stop_mode(values.get("stop_mode", "include"))
+            check_count(values.get("max_graphemes"), "max_graphemes", 0, optional=True)
+            check_count(values.get("chunk_size"), "chunk_size", 1, optional=True)
+            values = {**values, "stop": _checked_stops(values.get("stop"))}
         return values
 
     def _shaping(self) -> _Shaping:
-        # The compiled stop set is cached by value: every run of this (or an equal) ShapeStream
-        # shares one automaton, and the runnable itself stays a plain, picklable model.
-        return _Shaping(
-            compile_stops(self.stop) if self.stop else None,
-            self.stop_mode,
-            self.max_graphemes,
-            self.chunk_size,
-        )
+        return _Shaping(self.stop, self.stop_mode, self.max_graphemes, self.chunk_size)
+
+    def _shape(
+        self, upstream: _Upstream, *, quiet: bool
+    ) -> Callable[[AsyncIterator[Any]], AsyncGenerator[Any, None]]:
+        """One run's shaping of its (traced) input; a cut closes ``upstream``, the source."""
+        shaping = self._shaping()
+        return lambda chunks: _shaped(shaping, chunks, upstream, quiet=quiet)
 
     # --- whole inputs -------------------------------------------------------------------------
 
@@ -732,7 +735,7 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
         return _shape_whole(self._shaping().shaper, value)
 
     async def _ainvoke(self, value: ShapeChunk) -> ShapeChunk:
-        return _shape_whole(self._shaping().shaper, value)
+        return self._invoke(value)
 
     def invoke(
         self, input: ShapeChunk, config: RunnableConfig | None = None, **kwargs: Any
@@ -753,25 +756,13 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
     async def ainvoke(
         self, input: ShapeChunk, config: RunnableConfig | None = None, **kwargs: Any
     ) -> ShapeChunk:
-        """Shapes a whole ``str``, message or ``GenerationChunk`` at once; native async.
-
-        Args:
-            input: the text or chunk to shape.
-            config: the runnable config.
-            **kwargs: ignored.
-
-        Returns:
-            What :meth:`invoke` returns.
-        """
+        """:meth:`invoke`, natively async (no thread hop)."""
         return await self._acall_with_config(self._ainvoke, input, config)
 
-    # --- streams ------------------------------------------------------------------------------
+    # --- streams: one shaping loop (``_shaped``), run by sync and async drivers -----------------
 
     def transform(
-        self,
-        input: Iterator[ShapeChunk],
-        config: RunnableConfig | None = None,
-        **kwargs: Any,
+        self, input: Iterator[ShapeChunk], config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[ShapeChunk]:
         """Shapes a stream of chunks as it arrives (how a chain streams through this step).
 
@@ -784,60 +775,25 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
             The shaped chunks.
         """
         upstream = _Upstream(input)
-        shaping = self._shaping()
-
-        def shape(chunks: Iterator[ShapeChunk]) -> Iterator[ShapeChunk]:
-            return _shaped(shaping, chunks, upstream)
-
-        run = cast(
-            "Generator[ShapeChunk, None, None]",
-            self._transform_stream_with_config(upstream, shape, config),
+        shape = self._shape(upstream, quiet=False)
+        run = self._transform_stream_with_config(
+            upstream, lambda chunks: _run_sync(shape(_Upstream(chunks))), config
         )
-        try:
-            # Not ``yield from``: it would close ``run`` (which drains the input) before this
-            # ``finally`` could close the source.
-            for chunk in run:  # noqa: UP028
-                yield chunk
-        finally:
-            # Close the source before LangChain drains its traced copy of the input.
-            upstream.close()
-            run.close()
+        # Not ``yield from run``: closing this would close ``run`` (which drains the input) before
+        # the source; ``_forward`` closes the source first.
+        yield from _run_sync(_forward(_Upstream(run), upstream, quiet=False))
 
     async def atransform(
-        self,
-        input: AsyncIterator[ShapeChunk],
-        config: RunnableConfig | None = None,
-        **kwargs: Any,
+        self, input: AsyncIterator[ShapeChunk], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[ShapeChunk]:
-        """Shapes an async stream of chunks as it arrives.
-
-        Args:
-            input: the upstream chunks.
-            config: the runnable config.
-            **kwargs: ignored.
-
-        Yields:
-            The shaped chunks.
-        """
-        upstream = _AsyncUpstream(input)
-        shaping = self._shaping()
-
-        def shape(chunks: AsyncIterator[ShapeChunk]) -> AsyncIterator[ShapeChunk]:
-            return _ashaped(shaping, chunks, upstream)
-
-        run = cast(
-            "AsyncGenerator[ShapeChunk, None]",
-            self._atransform_stream_with_config(upstream, shape, config),
+        """:meth:`transform` for an async stream of chunks."""
+        upstream = _Upstream(input)
+        run = self._atransform_stream_with_config(
+            upstream, self._shape(upstream, quiet=True), config
         )
-        try:
-            async for chunk in run:
+        async with aclosing(_forward(run, upstream, quiet=True)) as shaped:
+            async for chunk in shaped:
                 yield chunk
-        finally:
-            # Close the source first, then ``run``, so this run's end is recorded now, not when
-            # the abandoned generator is collected. (Unlike the sync helper, the async one does
-            # not drain its input when closed.)
-            await _aclose(upstream, quiet=True)
-            await _aclose(run, quiet=True)
 
     def stream(
         self, input: ShapeChunk, config: RunnableConfig | None = None, **kwargs: Any
@@ -857,17 +813,8 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
     async def astream(
         self, input: ShapeChunk, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[ShapeChunk]:
-        """Shapes one input as an async stream.
-
-        Args:
-            input: the text or chunk to shape.
-            config: the runnable config.
-            **kwargs: ignored.
-
-        Yields:
-            The shaped chunks.
-        """
-        chunks = self.atransform(_AsyncUpstream(iter((input,))), config)
+        """:meth:`stream`, as an async stream."""
+        chunks = self.atransform(_Upstream(iter((input,))), config)
         async with aclosing(cast("AsyncGenerator[ShapeChunk, None]", chunks)) as shaped:
             async for chunk in shaped:
                 yield chunk
