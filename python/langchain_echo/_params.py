@@ -377,13 +377,16 @@ class EchoParams(BaseModel):
         """Replies to every input, in order, as ``ainvoke`` would, through one ``agenerate()``."""
         return await self._batched(inputs, config, return_exceptions, kwargs, "abatch")  # type: ignore[no-any-return]
 
-    def _add_ls_params(
-        self, params: LangSmithParams, stop: Any, kwargs: dict[str, Any]
-    ) -> LangSmithParams:
-        """Completes LangChain's tracing params from the call's resolved options."""
+    # --- what LangChain reads of both models -----------------------------------------------
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """LangChain's tracing params, completed from the call's resolved options."""
+        base: Any = super()
+        params: LangSmithParams = base._get_ls_params(stop=stop, **kwargs)
         return self._call_options(stop, kwargs).ls_params(params)
 
-    def _echo_identifying_params(self) -> dict[str, Any]:
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model_name": self.model_name,
             "n": self.n,

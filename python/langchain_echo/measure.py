@@ -37,7 +37,7 @@ import bisect
 import itertools
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 from uuid import UUID
@@ -333,6 +333,14 @@ class _Outputs(BaseCallbackHandler):
         return "".join(text for _, text in self.texts)
 
 
+def _pipeline(
+    build: Build, model_cls: type[Any] | None, options: dict[str, Any]
+) -> tuple[Any, _Outputs]:
+    """The pipeline to measure, built on an echo model, and the recorder of its outputs."""
+    model, outputs = _model(_default_cls(model_cls), options)
+    return build(model), outputs
+
+
 def _model(model_cls: type[Any], options: dict[str, Any]) -> tuple[Any, _Outputs]:
     outputs = _Outputs()
     callbacks = options.pop("callbacks", None) or []
@@ -367,15 +375,11 @@ def measure_stream(
         The report: times to first chunk, lag per chunk, chunk counts, whether the text arrived
         intact.
     """
-    model, outputs = _model(_default_cls(model_cls), options)
-    pipeline = build(model)
-    received: list[tuple[float, Any]] = []
+    pipeline, outputs = _pipeline(build, model_cls, options)
     clock = time.perf_counter
     with recording() as emissions:
         start = clock()
-        stream: Iterator[Any] = pipeline.stream(input, config)
-        for chunk in stream:
-            received.append((clock(), chunk))
+        received = [(clock(), chunk) for chunk in pipeline.stream(input, config)]
     return report(start, emissions, received, outputs.text)
 
 
@@ -388,15 +392,11 @@ async def ameasure_stream(
     **options: Any,
 ) -> StreamReport:
     """:func:`measure_stream` through the pipeline's ``astream``, on the running event loop."""
-    model, outputs = _model(_default_cls(model_cls), options)
-    pipeline = build(model)
-    received: list[tuple[float, Any]] = []
+    pipeline, outputs = _pipeline(build, model_cls, options)
     clock = time.perf_counter
     with recording() as emissions:
         start = clock()
-        stream: AsyncIterator[Any] = pipeline.astream(input, config)
-        async for chunk in stream:
-            received.append((clock(), chunk))
+        received = [(clock(), chunk) async for chunk in pipeline.astream(input, config)]
     return report(start, emissions, received, outputs.text)
 
 
