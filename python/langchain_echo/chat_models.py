@@ -7,7 +7,6 @@ from typing import Any, Literal, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import tool_call, tool_call_chunk
@@ -77,13 +76,6 @@ class ChatEcho(EchoParams, BaseChatModel):
     @property
     def _llm_type(self) -> str:
         return "echo-chat"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return self._echo_identifying_params()
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        return self._add_ls_params(super()._get_ls_params(stop=stop, **kwargs), stop, kwargs)
 
     # --- the adapter: the pipeline's events as LangChain objects -------------------------------
 

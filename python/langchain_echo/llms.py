@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LLM, LanguageModelInput
-from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
 from langchain_echo import _pipeline
@@ -96,13 +95,6 @@ class EchoLLM(EchoParams, LLM):
     @property
     def _llm_type(self) -> str:
         return "echo"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return self._echo_identifying_params()
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        return self._add_ls_params(super()._get_ls_params(stop=stop, **kwargs), stop, kwargs)
 
     # --- the adapter: the pipeline's events as LangChain objects -------------------------------
 
