@@ -145,7 +145,7 @@ def render_markdown(results: list[Result], env: dict[str, Any]) -> str:
         f"- python: {env['python']}; {versions}",
         f"- command: `{env.get('command', 'langchain-echo bench')}`",
         "",
-        "Ratios are ours' time over the baseline's, the median over rounds run in turn in one "
+        "Ratios are ours' time over the baseline's, each the median of rounds run in turn in one "
         "process (below 1 is faster). Throughput rows (MB/s) still compare times.",
         "",
         "| " + " | ".join(HEADER) + " |",
