@@ -222,9 +222,9 @@ pub fn truncate<U: CodeUnit>(text: &[U], n: usize) -> usize {
     end
 }
 
-/// [`truncate`] for Latin-1: one grapheme per code point, but CR LF. Each CR LF among the first
-/// graphemes moves their end one unit on, and there are at most `n` of them.
-fn latin1_truncate(text: &[u8], n: usize) -> usize {
+/// [`truncate`] for Latin-1 (and for ASCII, in UTF-8): one grapheme per code point, but CR LF.
+/// Each CR LF among the first graphemes moves their end one unit on, and there are at most `n`.
+pub(crate) fn latin1_truncate(text: &[u8], n: usize) -> usize {
     let window = &text[..text.len().min(n.saturating_mul(2).saturating_add(1))];
     let mut end = n;
     for cr in memchr::memchr_iter(b'\r', window) {
@@ -406,15 +406,7 @@ mod tests {
             "©",
             "ÿ",
         ];
-        let mut state = 99_u64;
-        for _ in 0..20_000 {
-            let mut text = String::new();
-            for _ in 0..10 {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                text.push_str(alphabet[(state >> 33) as usize % alphabet.len()]);
-            }
+        for text in crate::test_support::random_texts(&alphabet, 99_u64, 20_000, 10) {
             let expected = reference(&text);
             for segmented in ours(&text) {
                 assert_eq!(segmented, expected, "{text:?}");
@@ -447,9 +439,11 @@ mod tests {
 #[cfg(test)]
 mod conformance {
     use super::{graphemes, CodeUnit};
+    use crate::test_support::{grapheme_break_test, Case};
 
-    fn check<U: CodeUnit + TryFrom<u32>>(cps: &[u32], expected: &[usize], line: &str) -> bool {
-        let Some(text) = cps
+    fn check<U: CodeUnit + TryFrom<u32>>(case: &Case) -> bool {
+        let Some(text) = case
+            .code_points
             .iter()
             .map(|&c| U::try_from(c).ok())
             .collect::<Option<Vec<U>>>()
@@ -457,37 +451,21 @@ mod conformance {
             return false;
         };
         let got: Vec<usize> = graphemes(&text).map(|r| r.end).collect();
-        assert_eq!(got, expected, "{} bits: {line}", 8 * size_of::<U>());
+        assert_eq!(got, case.ends, "{} bits: {}", 8 * size_of::<U>(), case.line);
         true
     }
 
     #[test]
     fn grapheme_break_test_17_at_every_width() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/unicode/GraphemeBreakTest-17.0.0.txt"
-        );
-        let data = std::fs::read_to_string(path).expect("the conformance file is in tests/data");
         let mut checked = [0; 3];
-        for line in data.lines() {
-            let rule = line.split('#').next().unwrap_or("").trim();
-            if rule.is_empty() {
-                continue;
-            }
-            let mut cps = Vec::new();
-            let mut ends = Vec::new();
-            for token in rule.split_whitespace() {
-                match token {
-                    "÷" if !cps.is_empty() => ends.push(cps.len()),
-                    "÷" | "×" => {}
-                    hex => cps.push(u32::from_str_radix(hex, 16).expect("a hex code point")),
-                }
-            }
-            checked[0] += usize::from(check::<u8>(&cps, &ends, line));
-            checked[1] += usize::from(check::<u16>(&cps, &ends, line));
-            checked[2] += usize::from(check::<u32>(&cps, &ends, line));
+        for case in grapheme_break_test() {
+            checked[0] += usize::from(check::<u8>(&case));
+            checked[1] += usize::from(check::<u16>(&case));
+            checked[2] += usize::from(check::<u32>(&case));
         }
-        assert!(checked[2] > 700, "only {checked:?} test lines were read");
-        assert!(checked[0] > 10 && checked[1] > 300, "{checked:?}");
+        assert!(
+            checked[0] > 10 && checked[1] > 300 && checked[2] > 700,
+            "{checked:?}"
+        );
     }
 }

@@ -38,6 +38,8 @@ mod grapheme_table;
 pub mod graphemes;
 pub mod shaper;
 pub mod stops;
+#[cfg(test)]
+mod test_support;
 
 pub use error::{Error, ErrorKind};
 
