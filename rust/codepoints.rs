@@ -227,22 +227,44 @@ pub fn truncate<U: CodeUnit>(text: &[U], n: usize) -> usize {
 pub(crate) fn latin1_truncate(text: &[u8], n: usize) -> usize {
     let window = &text[..text.len().min(n.saturating_mul(2).saturating_add(1))];
     let mut end = n;
-    for cr in memchr::memchr_iter(b'\r', window) {
+    let mut step = |cr: usize| {
         if cr >= end {
-            break;
+            return false;
         }
         if window.get(cr + 1) == Some(&b'\n') {
             end += 1;
         }
+        true
+    };
+    if window.len() < 64 {
+        // A few bytes: a plain scan costs less than setting up a vector search.
+        let crs = window.iter().enumerate().filter(|&(_, &b)| b == b'\r');
+        for (cr, _) in crs {
+            if !step(cr) {
+                break;
+            }
+        }
+    } else {
+        for cr in memchr::memchr_iter(b'\r', window) {
+            if !step(cr) {
+                break;
+            }
+        }
     }
     end.min(text.len())
+}
+
+/// Where each CR LF pair of `text` starts. (A search for the CR alone: building a substring
+/// searcher for two bytes would cost more than a short text's whole search.)
+pub(crate) fn crlf_pairs(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b'\r', text).filter(move |&cr| text.get(cr + 1) == Some(&b'\n'))
 }
 
 /// Number of graphemes in `text`.
 #[must_use]
 pub fn count<U: CodeUnit>(text: &[U]) -> usize {
     if let Some(bytes) = U::latin1(text) {
-        return bytes.len() - memchr::memmem::find_iter(bytes, b"\r\n").count();
+        return bytes.len() - crlf_pairs(bytes).count();
     }
     graphemes(text).count()
 }
@@ -422,15 +444,25 @@ mod tests {
     }
 
     #[test]
+    fn crlf_pairs_are_found_where_they_start() {
+        let found: Vec<usize> = crlf_pairs(b"\r\r\nab\r\n\n\r").collect();
+        assert_eq!(found, [1, 5]);
+        assert_eq!(crlf_pairs(b"").count(), 0);
+    }
+
+    #[test]
     fn latin1_truncation_and_counting() {
-        let text = "ab\r\ncd\r\r\n\néÿ\u{85}";
-        let bytes = units::<u8>(text).unwrap();
-        let expected = reference(text);
-        assert_eq!(count(&bytes), expected.len());
-        for n in 0..=expected.len() + 2 {
-            let end = expected.get(..n).and_then(<[_]>::last).map_or(0, |r| r.end);
-            let end = if n > expected.len() { bytes.len() } else { end };
-            assert_eq!(truncate(&bytes, n), end, "n={n}");
+        // Short texts are scanned byte by byte, long ones with memchr: both are checked.
+        let long = "ab\r\ncd\r\r\n\néÿ\u{85}\r".repeat(40);
+        for text in ["ab\r\ncd\r\r\n\néÿ\u{85}", long.as_str()] {
+            let bytes = units::<u8>(text).unwrap();
+            let expected = reference(text);
+            assert_eq!(count(&bytes), expected.len());
+            for n in 0..=expected.len() + 2 {
+                let end = expected.get(..n).and_then(<[_]>::last).map_or(0, |r| r.end);
+                let end = if n > expected.len() { bytes.len() } else { end };
+                assert_eq!(truncate(&bytes, n), end, "n={n}");
+            }
         }
     }
 }

@@ -551,7 +551,7 @@ fn ascii_prefix_graphemes(text: &[u8], n: usize) -> Option<usize> {
 pub fn count(text: &[u8]) -> usize {
     if text.is_ascii() {
         // Every byte is a grapheme, but CR LF is one.
-        return text.len() - memchr::memmem::find_iter(text, b"\r\n").count();
+        return text.len() - crate::codepoints::crlf_pairs(text).count();
     }
     graphemes(text).count()
 }

@@ -49,7 +49,7 @@ fn single_code_points<'py>(
     let list = PyList::empty(py);
     let extend = list.getattr(intern!(py, "extend"))?;
     let mut start = 0;
-    for at in memchr::memmem::find_iter(units, b"\r\n").chain([units.len()]) {
+    for at in crate::codepoints::crlf_pairs(units).chain([units.len()]) {
         if at > start {
             let slice = PySlice::new(py, py_index(start), py_index(at), 1);
             extend.call1((text.get_item(slice)?,))?;
