@@ -53,7 +53,7 @@ $(BUILT): $(VENV)/.synced-build $(RUST_SOURCES) pyproject.toml
 	$(VENV)/bin/maturin develop --release --uv --quiet
 	touch $@
 
-build: $(BUILT) ## Build the Rust extension (release profile) into .venv
+build: $(BUILT) ## Build the Rust extension (release profile, this CPython's own ABI) into .venv
 
 test-rust: ## Rust unit and doc tests (no Python needed)
 	cargo test --quiet
@@ -117,6 +117,7 @@ lint: $(BUILT) $(VENV)/.synced-lint ## cargo fmt/clippy, ruff, mypy, stubtest; u
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --all-targets --features python -- -D warnings
+	cargo clippy --quiet --all-targets --features abi3 -- -D warnings
 	$(VENV)/bin/ruff check python tests benches examples
 	$(VENV)/bin/ruff format --check python tests benches examples
 	$(VENV)/bin/mypy
@@ -150,8 +151,12 @@ sdist: $(VENV)/.synced-build ## Build the source distribution into dist/
 # grafting it in, and the tag is the lowest manylinux one the symbols allow (glibc here), which
 # `--compatibility pypi` requires to exist. The release workflow builds manylinux2014 wheels in
 # the manylinux containers; this one is for this machine and its like.
-wheel: sdist ## Build the release wheel (abi3, CPython >= 3.10, this platform) and the sdist into dist/
+# Two wheels: abi3 (the `abi3` feature: every CPython >= 3.10, str read as UTF-8) and one for this
+# CPython (reads str in place, PEP 393), which pip prefers where it applies (a more specific tag).
+wheel: sdist ## Build the release wheels (abi3, and this CPython's own) and the sdist into dist/
 	rm -f $(DIST)/langchain_echo-*.whl
+	$(VENV)/bin/maturin build --release --locked --interpreter $(PY) --target-dir $(WHEEL_TARGET) \
+		--features abi3 --auditwheel check --compatibility pypi --out $(DIST)
 	$(VENV)/bin/maturin build --release --locked --interpreter $(PY) --target-dir $(WHEEL_TARGET) \
 		--auditwheel check --compatibility pypi --out $(DIST)
 

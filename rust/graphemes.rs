@@ -538,17 +538,8 @@ pub fn truncate(text: &[u8], n: usize) -> usize {
 /// Where `n` graphemes end when they and the byte after them are ASCII: one grapheme per byte,
 /// but CR LF is one (and no mark can follow an ASCII byte that is followed by ASCII).
 fn ascii_prefix_graphemes(text: &[u8], n: usize) -> Option<usize> {
-    // Each CR LF among the first graphemes moves their end one byte on; there are at most n.
-    let window = &text[..text.len().min(n.saturating_mul(2).saturating_add(2))];
-    let mut end = n;
-    for cr in memchr::memchr_iter(b'\r', window) {
-        if cr >= end {
-            break;
-        }
-        if window.get(cr + 1) == Some(&b'\n') {
-            end += 1;
-        }
-    }
+    // Where they end if they are ASCII; then whether they, and the byte after them, are.
+    let end = crate::codepoints::latin1_truncate(text, n);
     match text.get(..=end) {
         Some(head) => head.is_ascii().then_some(end),
         None => text.is_ascii().then_some(text.len()),
@@ -560,7 +551,7 @@ fn ascii_prefix_graphemes(text: &[u8], n: usize) -> Option<usize> {
 pub fn count(text: &[u8]) -> usize {
     if text.is_ascii() {
         // Every byte is a grapheme, but CR LF is one.
-        return text.len() - memchr::memmem::find_iter(text, b"\r\n").count();
+        return text.len() - crate::codepoints::crlf_pairs(text).count();
     }
     graphemes(text).count()
 }
@@ -862,15 +853,7 @@ mod tests {
             "\u{A8}",
             "\u{903}",
         ];
-        let mut state = 12_345_u64;
-        for _ in 0..100_000 {
-            let mut text = String::new();
-            for _ in 0..12 {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                text.push_str(alphabet[(state >> 33) as usize % alphabet.len()]);
-            }
+        for text in crate::test_support::random_texts(&alphabet, 12_345_u64, 100_000, 12) {
             let ours: Vec<&[u8]> = split(text.as_bytes());
             let reference: Vec<&[u8]> = text.graphemes(true).map(str::as_bytes).collect();
             assert_eq!(ours, reference, "{text:?}");
@@ -902,6 +885,7 @@ mod tests {
 #[cfg(test)]
 mod conformance {
     use super::graphemes;
+    use crate::test_support::grapheme_break_test;
 
     /// Generalized UTF-8 of one code point (a surrogate as its three-byte form).
     fn encode(cp: u32, out: &mut Vec<u8>) {
@@ -917,40 +901,25 @@ mod conformance {
 
     #[test]
     fn grapheme_break_test_17() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/unicode/GraphemeBreakTest-17.0.0.txt"
-        );
-        let data = std::fs::read_to_string(path).expect("the conformance file is in tests/data");
-        let mut checked = 0;
-        for (number, line) in data.lines().enumerate() {
-            let rule = line.split('#').next().unwrap_or("").trim();
-            if rule.is_empty() {
-                continue;
-            }
+        for case in grapheme_break_test() {
+            // Byte offsets of the code points, and the text.
             let mut text = Vec::new();
-            let mut expected: Vec<Vec<u8>> = Vec::new();
-            let mut current = Vec::new();
-            for token in rule.split_whitespace() {
-                match token {
-                    "÷" => {
-                        if !current.is_empty() {
-                            expected.push(std::mem::take(&mut current));
-                        }
-                    }
-                    "×" => {}
-                    hex => {
-                        let cp = u32::from_str_radix(hex, 16).expect("a hex code point");
-                        let start = text.len();
-                        encode(cp, &mut text);
-                        current.extend_from_slice(&text[start..]);
-                    }
-                }
+            let mut offsets = vec![0];
+            for &cp in &case.code_points {
+                encode(cp, &mut text);
+                offsets.push(text.len());
             }
-            let got: Vec<Vec<u8>> = graphemes(&text).map(<[u8]>::to_vec).collect();
-            assert_eq!(got, expected, "line {}: {line}", number + 1);
-            checked += 1;
+            let expected: Vec<&[u8]> = case
+                .ends
+                .iter()
+                .scan(0, |start, &end| {
+                    let g = &text[offsets[*start]..offsets[end]];
+                    *start = end;
+                    Some(g)
+                })
+                .collect();
+            let got: Vec<&[u8]> = graphemes(&text).collect();
+            assert_eq!(got, expected, "{}", case.line);
         }
-        assert!(checked > 700, "only {checked} test lines were read");
     }
 }

@@ -7,6 +7,7 @@
 //! `str` is carried through unchanged, as a grapheme of its own.
 //!
 //! * [`graphemes`]: lazy segmentation, [`truncate`](graphemes::truncate), [`count`](graphemes::count).
+//! * [`codepoints`]: the same over code points, 1, 2 or 4 bytes each, as CPython stores a `str`.
 //! * [`stops`]: [`StopSet`](stops::StopSet), the compiled set and its earliest-ending search.
 //! * [`shaper`]: [`Shaper`](shaper::Shaper), the incremental engine, and [`shape`](shaper::shape)
 //!   for a whole text; the module docs state the exact semantics.
@@ -31,10 +32,14 @@
 //! assert_eq!(out, ["Hi", " 👋🏽", " t", "he", "re", " "]);
 //! ```
 
+pub mod codepoints;
 pub mod error;
+mod grapheme_table;
 pub mod graphemes;
 pub mod shaper;
 pub mod stops;
+#[cfg(test)]
+mod test_support;
 
 pub use error::{Error, ErrorKind};
 

@@ -1,7 +1,8 @@
 """Checks the contents of the release artifacts in a dist folder (``make wheel-check``).
 
-The wheel: one abi3 extension for CPython >= 3.10, stripped, with the stubs, ``py.typed`` and the
-licence, and nothing from the source tree besides the package. The sdist: everything a build from
+The wheels: one abi3 wheel for CPython >= 3.10 and one for the CPython that built it (which reads
+a str in place), each one stripped extension with the stubs, ``py.typed`` and the licence, and
+nothing from the source tree besides the package. The sdist: everything a build from
 source needs (Cargo manifest and lock file, the Rust sources, the Python package, README, LICENSE)
 and nothing compiled. Prints a PASS line per artifact; exits 1 with the problems otherwise.
 
@@ -47,12 +48,16 @@ def elf_section_names(data: bytes) -> list[str] | None:
     return names
 
 
-def check_wheel(path: Path, version: str) -> list[str]:
-    """Problems with the abi3 wheel at ``path``."""
+def check_wheel(path: Path, version: str, tag: str, extension: str) -> list[str]:
+    """Problems with the wheel at ``path``.
+
+    ``tag`` is its tag (``cp310-abi3``, ``cp311-cp311``) and ``extension`` the pattern its
+    extension's name must match after ``_core.``.
+    """
     problems = []
-    match = re.fullmatch(rf"{PACKAGE}-{re.escape(version)}-cp310-abi3-(.+)\.whl", path.name)
+    match = re.fullmatch(rf"{PACKAGE}-{re.escape(version)}-{tag}-(.+)\.whl", path.name)
     if match is None:
-        problems.append(f"{path.name}: expected {PACKAGE}-{version}-cp310-abi3-<platform>.whl")
+        problems.append(f"{path.name}: expected {PACKAGE}-{version}-{tag}-<platform>.whl")
     with zipfile.ZipFile(path) as wheel:
         names = wheel.namelist()
         dist_info = f"{PACKAGE}-{version}.dist-info"
@@ -64,7 +69,7 @@ def check_wheel(path: Path, version: str) -> list[str]:
             f"{dist_info}/licenses/LICENSE",
         ]
         problems += [f"{path.name}: {name} is missing" for name in required if name not in names]
-        extensions = [n for n in names if re.fullmatch(rf"{PACKAGE}/_core\.(abi3\.so|pyd)", n)]
+        extensions = [n for n in names if re.fullmatch(rf"{PACKAGE}/_core\.({extension})", n)]
         if len(extensions) != 1:
             problems.append(f"{path.name}: expected one _core extension, got {extensions}")
         binaries = [n for n in names if n.endswith((".so", ".pyd", ".dylib"))]
@@ -101,7 +106,9 @@ def check_sdist(path: Path, version: str) -> list[str]:
         "README.md",
         "LICENSE",
         "rust/lib.rs",
-        "rust/python.rs",
+        "rust/build.rs",
+        "rust/python/mod.rs",
+        "rust/python/pep393.rs",
         f"python/{PACKAGE}/__init__.py",
         f"python/{PACKAGE}/py.typed",
         f"python/{PACKAGE}/_core.pyi",
@@ -121,19 +128,24 @@ def main() -> int:
     """Checks the newest version's artifacts in the dist folder given on the command line."""
     dist = Path(sys.argv[1] if len(sys.argv) > 1 else "dist")
     version = cargo_version()
-    wheels = sorted(dist.glob(f"{PACKAGE}-{version}-*-abi3-*.whl"))
+    py = f"{sys.version_info.major}{sys.version_info.minor}"
+    kinds = [
+        ("cp310-abi3", r"abi3\.so|pyd", "cp310-abi3"),
+        (f"cp{py}-cp{py}", rf"cpython-{py}-.*\.so|cp{py}-.*\.pyd", f"cp{py}, reads str in place"),
+    ]
     sdists = sorted(dist.glob(f"{PACKAGE}-{version}.tar.gz"))
     problems = []
-    if len(wheels) != 1 or len(sdists) != 1:
-        problems.append(
-            f"{dist}: expected one abi3 wheel and one sdist of version {version}, "
-            f"found {[p.name for p in wheels + sdists]}"
-        )
-    for wheel in wheels:
-        found = check_wheel(wheel, version)
-        problems += found
-        if not found:
-            print(f"PASS {wheel.name}: cp310-abi3, stripped extension, stubs, py.typed, LICENSE")
+    if len(sdists) != 1:
+        problems.append(f"{dist}: expected one sdist of version {version}, found {sdists}")
+    for tag, extension, what in kinds:
+        wheels = sorted(dist.glob(f"{PACKAGE}-{version}-{tag}-*.whl"))
+        if len(wheels) != 1:
+            problems.append(f"{dist}: expected one {tag} wheel, found {[p.name for p in wheels]}")
+        for wheel in wheels:
+            found = check_wheel(wheel, version, tag, extension)
+            problems += found
+            if not found:
+                print(f"PASS {wheel.name}: {what}, stripped extension, stubs, py.typed, LICENSE")
     for sdist in sdists:
         found = check_sdist(sdist, version)
         problems += found

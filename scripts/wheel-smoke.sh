@@ -101,7 +101,9 @@ for name in ${SMOKE_PYTHONS:-python3.10 python3}; do
         --find-links "$dist" --no-deps --no-build --refresh-package langchain-echo \
         "langchain-echo==$version"
     install_deps_and_check "$venv" "${env_wheel[@]}"
-    echo "PASS wheel [$name]: $(basename "$wheel") installed and ran with no cargo or rustc"
+    installed=$("$venv/bin/python" -I -c 'import langchain_echo._core as c; print(c.__file__)')
+    echo "PASS wheel [$name]: the wheel pip picked ($(basename "$installed")) installed and ran" \
+        "with no cargo or rustc"
 done
 ((ran > 0)) || fail "no interpreter of SMOKE_PYTHONS (${SMOKE_PYTHONS:-python3.10 python3}) runs"
 

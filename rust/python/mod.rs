@@ -1,6 +1,7 @@
 //! The Python module `langchain_echo._core`: the only code that knows about Python.
 //!
-//! * [`text`] reads a `str` (the one windowed reader) and makes one.
+//! * [`text`] reads a `str` (the one windowed reader) and makes one; where the interpreter
+//!   exposes its PEP 393 buffer (not under `abi3`), `pep393` reads it in place instead.
 //! * [`options`] holds the one validator per option, shared by the models, `StreamShaper` and
 //!   `ShapeStream` (exposed to Python as private `check_*` functions).
 //! * [`stopset`] is `StopSet`, the compiled stop sequences.
@@ -10,6 +11,8 @@
 
 mod echo;
 mod options;
+#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
+mod pep393;
 mod segment;
 mod shaper;
 mod stopset;

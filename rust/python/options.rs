@@ -42,12 +42,15 @@ pub(super) fn count(
     minimum: usize,
     optional: bool,
 ) -> PyResult<Option<usize>> {
-    let expectation = count_expectation(minimum, optional);
-    let bad = |v: &Bound<'_, PyAny>| invalid(field, &expectation, v);
+    // The message is made only on an error: counts are checked on every call.
+    let bad = |v: &Bound<'_, PyAny>| invalid(field, &count_expectation(minimum, optional), v);
     let value = match value {
         Some(v) if !v.is_none() => v,
         _ if optional => return Ok(None),
-        _ => return Err(PyValueError::new_err(message(field, &expectation, "None"))),
+        _ => {
+            let expectation = count_expectation(minimum, optional);
+            return Err(PyValueError::new_err(message(field, &expectation, "None")));
+        }
     };
     if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
         return Err(bad(value));

@@ -82,6 +82,12 @@ pub(super) struct Source {
 
 impl Source {
     pub(super) fn new(text: &Bound<'_, PyString>) -> PyResult<Self> {
+        Self::with_first_window(text, FIRST_WINDOW)
+    }
+
+    /// A source whose first window is `first` long (at most [`FIRST_WINDOW`]): a caller that
+    /// needs only a few graphemes reads only a few code points.
+    pub(super) fn with_first_window(text: &Bound<'_, PyString>, first: usize) -> PyResult<Self> {
         let len = text.code_point_len()?;
         let whole = len <= WHOLE_LIMIT
             || text
@@ -100,7 +106,7 @@ impl Source {
         Ok(Self {
             text: text.clone().unbind(),
             cursor,
-            window: FIRST_WINDOW,
+            window: first.clamp(1, FIRST_WINDOW),
         })
     }
 
@@ -176,8 +182,16 @@ pub(super) fn shape<'py>(
     text: &Bound<'py, PyString>,
     options: &Options,
 ) -> PyResult<(Bound<'py, PyString>, Finish)> {
+    #[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
+    if options.stops.is_none() {
+        return budget_in_place(text, options.max_graphemes);
+    }
     let py = text.py();
-    let mut source = Source::new(text)?;
+    // At most `max_graphemes` graphemes are read, and the one code point after them.
+    let first = options
+        .max_graphemes
+        .map_or(FIRST_WINDOW, |n| n.saturating_mul(2).saturating_add(16));
+    let mut source = Source::with_first_window(text, first)?;
     if let Some(s) = source.whole(text) {
         let (len, finish) = shaper::shape(s.as_bytes(), options);
         let output = if len == s.len() {
@@ -192,4 +206,45 @@ pub(super) fn shape<'py>(
     source.run(py, &mut shaper, |c| out.extend_from_slice(c))?;
     let finish = *shaper.finished().expect("Source::run finishes the shaper");
     Ok((py_text(py, &out)?, finish))
+}
+
+/// [`shape`] with no stop sequences, in place: the first `max` graphemes, a substring of `text`.
+#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
+fn budget_in_place<'py>(
+    text: &Bound<'py, PyString>,
+    max: Option<usize>,
+) -> PyResult<(Bound<'py, PyString>, Finish)> {
+    use super::pep393::PyStringData;
+    use crate::codepoints::{count, truncate, CodeUnit};
+    use crate::shaper::FinishReason;
+
+    /// Where the output ends, the text's length, and the graphemes in the output.
+    fn cut<U: CodeUnit>(units: &[U], max: Option<usize>) -> (usize, usize, usize) {
+        let len = units.len();
+        match max.map(|n| (n, truncate(units, n))) {
+            Some((n, end)) if end < len => (end, len, n),
+            _ => (len, len, count(units)),
+        }
+    }
+
+    let (end, len, graphemes) = match super::pep393::units(text)? {
+        PyStringData::Ucs1(units) => cut(units, max),
+        PyStringData::Ucs2(units) => cut(units, max),
+        PyStringData::Ucs4(units) => cut(units, max),
+    };
+    let (output, reason) = if end < len {
+        let prefix = super::pep393::substring(text, 0, end)?;
+        (prefix, FinishReason::Length)
+    } else {
+        (exact(text)?, FinishReason::Stop)
+    };
+    let stop = None;
+    Ok((
+        output,
+        Finish {
+            reason,
+            stop,
+            graphemes,
+        },
+    ))
 }
