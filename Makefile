@@ -18,7 +18,7 @@ SYNC = UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(UV) sync --locked --inexact -
 	--no-default-groups --quiet
 
 .PHONY: help venv build test test-rust test-python test-lowest test-latest lock lock-lowest lint \
-	bench bench-quick bench-pytest demo clean
+	bench bench-quick bench-pytest demo soak clean
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -125,6 +125,11 @@ lint: $(BUILT) $(VENV)/.synced-lint ## cargo fmt/clippy, ruff, mypy, stubtest; u
 
 demo: build ## Run the seeds' examples
 	$(PY) -m langchain_echo demo
+
+# SOAK_ARGS passes options on, e.g. `make soak SOAK_ARGS="--scale 0.1"`; `--help` lists them.
+SOAK_ARGS ?=
+soak: $(BUILT) ## Every path for a long while (~17 min): RSS growth, wrong outputs, errors, leaks
+	$(PY) -m langchain_echo soak $(SOAK_ARGS)
 
 bench: $(BUILT) $(VENV)/.synced-bench ## The main job: every benchmark against its baselines and targets (reports/)
 	$(PY) -m langchain_echo bench --out reports --plot reports/bench.png

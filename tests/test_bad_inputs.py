@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import math
 import random
 import re
 import subprocess
@@ -34,6 +35,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_echo import (
     ChatEcho,
     EchoLLM,
+    Fault,
     StreamShaper,
     count_graphemes,
     graphemes,
@@ -232,6 +234,14 @@ BAD_FIELDS = [
     ({"stop": 5}, "stop", 5),
     ({"stop_mode": "middle"}, "stop_mode", "middle"),
     ({"stop_mode": None}, "stop_mode", None),
+    ({"ttft": -1}, "ttft", -1),
+    ({"ttft": math.nan}, "ttft", math.nan),
+    ({"itl": math.inf}, "itl", math.inf),
+    ({"itl": -0.5}, "itl", -0.5),
+    ({"jitter": -0.1}, "jitter", -0.1),
+    ({"jitter": math.nan}, "jitter", math.nan),
+    ({"jitter": -math.inf}, "jitter", -math.inf),
+    ({"seed": 1.5}, "seed", 1.5),
 ]
 
 
@@ -295,6 +305,14 @@ BAD_CALL = [
     ({"stop": ["ok", ""]}, "stop", ""),
     ({"stop": [1]}, "stop", 1),
     ({"stop_mode": "middle"}, "stop_mode", "middle"),
+    ({"ttft": -1}, "ttft", -1),
+    ({"ttft": math.inf}, "ttft", math.inf),
+    ({"itl": math.nan}, "itl", math.nan),
+    ({"itl": -1e-9}, "itl", -1e-9),
+    ({"itl": True}, "itl", True),
+    ({"jitter": math.inf, "itl": 0.001}, "jitter", math.inf),
+    ({"jitter": -1}, "jitter", -1),
+    ({"seed": "7"}, "seed", "7"),
 ]
 
 
@@ -325,6 +343,12 @@ ASSIGNED = [
     ("stop", [1], "stream"),
     ("stop_mode", "middle", "invoke"),
     ("stop_mode", "middle", "stream"),
+    ("ttft", -1, "invoke"),
+    ("itl", math.nan, "stream"),
+    ("jitter", math.inf, "stream"),
+    ("seed", "7", "invoke"),
+    ("responses", [3], "invoke"),
+    ("responses", ["ok", None], "stream"),
 ]
 
 
@@ -1082,3 +1106,173 @@ def test_concurrent_calls_from_8_threads() -> None:
         results += list(pool.map(run, order[8:]))
     mismatches = [i for i, got in results if got != expected[i]]
     assert not mismatches, f"{len(mismatches)} results differ, e.g. job {mismatches[0]}"
+
+
+# ============================================================================================
+# Bad input for the new surfaces: tools, tool_choice, scripts (each a clear error, before any
+# chunk; pacing is in BAD_FIELDS, BAD_CALL and ASSIGNED above)
+# ============================================================================================
+
+
+def add(a: int, b: int) -> int:
+    """Adds a and b."""
+    return a + b
+
+
+#: Tool sets that cannot be used, each bound with ``bind_tools``: (tools, what the error says).
+BAD_TOOLS = [
+    ([42], r"tools\[0\] \(42\) cannot be converted to an OpenAI tool"),
+    ([add, object()], r"tools\[1\] \(<object object at .*\) cannot be converted"),
+    ([{"type": "object", "properties": {}}], r"tools\[0\] .*top-level 'title'"),
+    ([{"type": "web_search_preview"}], r"is a 'web_search_preview' tool, not a function"),
+    ([{"name": "", "parameters": {}}], r"tools\[0\] .* has no name \(got ''\)"),
+    (
+        [{"name": "f", "parameters": {"type": "string"}}],
+        r"tools\[0\] \('f'\) .*tool parameters must be an object schema, got type 'string'",
+    ),
+    (
+        [{"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "int"}}}}],
+        r"tools\[0\] \('f'\) .*type at #/properties/a is 'int', but a type is one of",
+    ),
+    (
+        [{"name": "f", "parameters": {"properties": {"a": {"$ref": "#/$defs/A"}}}}],
+        r"tools\[0\] \('f'\) .*\$ref '#/\$defs/A' does not resolve",
+    ),
+    ([{"name": "f", "parameters": {"properties": {"a": 3}}}], r"#/properties/a: 3 is not a schema"),
+    ({"name": "f"}, r"tools must be a list of tools"),
+]
+
+
+@pytest.mark.parametrize(("tools", "message"), BAD_TOOLS)
+def test_unusable_tools_fail_at_bind_time(tools: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ChatEcho().bind_tools(tools)
+
+
+@pytest.mark.parametrize("schema", [42, {"type": "object", "properties": {}}, "Person"])
+@pytest.mark.parametrize("method", ["function_calling", "json_schema"])
+def test_unusable_structured_output_schemas_fail_at_once(schema: Any, method: str) -> None:
+    with pytest.raises(ValueError, match=r"cannot be converted|title|schema"):
+        ChatEcho().with_structured_output(schema, method=method)  # type: ignore[arg-type]
+
+
+#: A tool choice naming nothing: (tools bound, tool_choice, what the error says).
+BAD_CHOICES = [
+    ([add], "nope", r"tool_choice names 'nope', which is not a bound tool \(bound: 'add'\)"),
+    ([add], {"type": "function", "function": {"name": "nope"}}, r"names 'nope', which is not"),
+    ([add], {"type": "function", "name": "nope"}, r"names 'nope', which is not"),
+    ([add], {"type": "function", "function": {}}, r"is not one of the accepted forms"),
+    ([add], 3, r"tool_choice 3 is not one of the accepted forms"),
+    ([add], False, r"tool_choice False is not one of the accepted forms"),
+    ([add, add], True, r"tool_choice=True needs exactly one bound tool, but 2 are bound"),
+    ([], "add", r"tool_choice names 'add', which is not a bound tool \(bound: none\)"),
+    ([], "any", r"tool_choice='any' needs bound tools, but none are bound"),
+    ([], "required", r"tool_choice='required' needs bound tools"),
+    ([], True, r"tool_choice=True needs exactly one bound tool, but 0 are bound"),
+]
+
+
+@pytest.mark.parametrize(("tools", "choice", "message"), BAD_CHOICES)
+def test_a_tool_choice_naming_nothing_fails_at_bind_time(
+    tools: list[Any], choice: Any, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        ChatEcho().bind_tools(tools, tool_choice=choice)
+
+
+#: What ``bind`` (not ``bind_tools``, which checks at bind time) can attach that cannot work:
+#: each call must then fail with the same clear error, before any chunk.
+BAD_BOUND = [
+    ({"tools": [42]}, r"tools\[0\] \(42\) cannot be converted to an OpenAI tool"),
+    ({"tools": [add, "add"]}, r"tools\[1\] \('add'\) cannot be converted"),
+    ({"tools": {"name": "f"}}, r"tools must be a list of tools"),
+    ({"tools": [{"name": "f", "parameters": {"type": "array"}}]}, r"must be an object schema"),
+    ({"tools": [add], "tool_choice": "nope"}, r"tool_choice names 'nope', which is not a bound"),
+    ({"tool_choice": "add"}, r"tool_choice names 'add', which is not a bound tool \(bound: none"),
+    ({"tool_choice": "any"}, r"tool_choice='any' needs bound tools, but none are bound"),
+    ({"tool_choice": True}, r"tool_choice=True needs exactly one bound tool, but 0 are bound"),
+]
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(("bound", "message"), BAD_BOUND)
+async def test_bad_tools_bound_by_hand_fail_every_call_before_any_chunk(
+    path: str, bound: dict[str, Any], message: str
+) -> None:
+    model = ChatEcho().bind(**bound)
+    recorder = Recorder()
+    received: list[Any] = []
+    with pytest.raises(ValueError, match=message):
+        await run_path(model, path, "hello", callbacks=[recorder], received=received)
+    assert received == [], "a chunk reached the consumer before the error"
+    assert "on_llm_new_token" not in recorder.events
+    assert set(recorder.events) <= ALLOWED_ON_REJECT, recorder.events
+
+
+def test_tools_bound_by_hand_are_converted_as_bind_tools_converts_them() -> None:
+    by_hand = ChatEcho().bind(tools=[add]).invoke("hi")
+    bound = ChatEcho().bind_tools([add]).invoke("hi")
+    assert (
+        by_hand.tool_calls
+        == bound.tool_calls
+        == [{"name": "add", "args": {"a": 0, "b": 0}, "id": "call_0_0", "type": "tool_call"}]
+    )
+    # The choices that need no tool stay fine without tools.
+    for choice in ("auto", "none"):
+        assert ChatEcho().bind(tool_choice=choice).invoke("hi").content == "hi"
+
+
+#: Script entries of the wrong type, for each model: (entry, the type the message names).
+BAD_ENTRIES = {
+    ChatEcho: [(42, "int"), (None, "NoneType"), (3.5, "float"), (["x"], "list"), (b"x", "bytes")],
+    EchoLLM: [
+        (AIMessage("x"), "AIMessage"),
+        ({"content": "x"}, "dict"),
+        (HumanMessage("x"), "HumanMessage"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("model_cls", "entry", "kind"),
+    [(cls, entry, kind) for cls, cases in BAD_ENTRIES.items() for entry, kind in cases],
+)
+def test_script_entries_of_the_wrong_type_fail_at_construction(
+    model_cls: type, entry: Any, kind: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"responses\[1\] is {kind}") as info:
+        model_cls(responses=["fine", entry])
+    assert "script entry must be" in str(info.value)
+
+
+@pytest.mark.parametrize("responses", ["one reply", {"content": "x"}, 42])
+@pytest.mark.parametrize("model_cls", MODELS)
+def test_responses_must_be_a_list(model_cls: type, responses: Any) -> None:
+    with pytest.raises(ValueError, match="responses"):
+        model_cls(responses=responses)
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (lambda: Fault("x", "boom"), r"Fault error must be an exception instance or class"),
+        (lambda: Fault("x", KeyError, after=-1), r"Fault after must be a non-negative int"),
+        (lambda: Fault("x", KeyError, after=1.5), r"Fault after must be a non-negative int"),
+        (lambda: Fault(42, KeyError), r"Fault reply must be a str, an AIMessage or a dict"),
+    ],
+)
+def test_bad_faults_fail_where_they_are_made(fault: Callable[[], Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        fault()
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_a_scripted_call_to_an_unbound_tool_fails_before_any_chunk(path: str) -> None:
+    call = {"name": "search", "args": {}, "id": "c1"}
+    model = ChatEcho(responses=[AIMessage("", tool_calls=[call])] * 2).bind_tools([add])
+    recorder = Recorder()
+    received: list[Any] = []
+    with pytest.raises(ValueError, match=r"calls 'search' \(tool call 0\), which is not a bound"):
+        await run_path(model, path, "hello", callbacks=[recorder], received=received)
+    assert received == []
+    assert set(recorder.events) <= ALLOWED_ON_REJECT, recorder.events

@@ -107,6 +107,11 @@ def test_a_dotted_module_from_the_current_folder(
         ([f"{CHAINS}:bare", "--itl", "-1"], "itl must be a finite number >= 0 or None, got -1.0"),
         ([f"{CHAINS}:bare", "--ttft", "nan"], "ttft must be a finite number >= 0 or None"),
         (["--url", "http://127.0.0.1:1/", "--concurrency", "0"], "--concurrency must be >= 1"),
+        (["--url", "not-a-url"], "bad --url 'not-a-url': expected http://HOST[:PORT]/PATH"),
+        (["--url", "ftp://127.0.0.1:1/x"], "bad --url 'ftp://127.0.0.1:1/x': expected http://"),
+        (["--url", "http:///stream"], "bad --url 'http:///stream': expected http://"),
+        (["--url", "http://127.0.0.1:99999/"], "bad --url 'http://127.0.0.1:99999/': Port out"),
+        (["--url", "http://127.0.0.1:1/", "--itl", "inf"], "itl must be a finite number >= 0"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(

@@ -29,12 +29,24 @@ def main(argv: list[str] | None = None) -> int:
             "against the model's schedule."
         ),
     )
-    from langchain_echo import _overhead
+    from langchain_echo import _overhead, _soak
 
     _overhead.add_arguments(overhead)
+    soak = commands.add_parser(
+        "soak",
+        help="run every path of both models long enough to see drift: RSS, outputs, leaks",
+        description=(
+            "Runs invoke, streams (sync, async, abandoned), scripted faults, tool-call streams, "
+            "threads and paced streams, checks every output against invoke's, and reports the "
+            "RSS growth after warm-up, wrong outputs, errors, and fds, threads or tasks left."
+        ),
+    )
+    _soak.add_arguments(soak)
     args = parser.parse_args(argv)
     if args.command == "overhead":
         return _overhead.main(args)
+    if args.command == "soak":
+        return _soak.main(args)
     if args.command == "demo":
         from langchain_echo import _demo
 

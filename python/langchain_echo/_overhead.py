@@ -27,6 +27,7 @@ import math
 import statistics
 import sys
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -445,6 +446,23 @@ async def _streams(
         return list(results), time.perf_counter() - start
 
 
+def _check_url(url: str) -> None:
+    """An ``http``/``https`` URL with a host and a valid port, or a usage error, before any work.
+
+    (Else a scheme httpx does not speak fails each stream instead of the command, and a port
+    past 65535 fails inside the socket layer with a traceback.)
+    """
+    parts = urllib.parse.urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (parsing the port is the check: ValueError when out of range)
+    except ValueError as e:
+        msg = f"bad --url {url!r}: {e}"
+        raise UsageError(msg) from e
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        msg = f"bad --url {url!r}: expected http://HOST[:PORT]/PATH (or https://)"
+        raise UsageError(msg)
+
+
 def run_url(args: argparse.Namespace) -> int:
     """The ``--url`` mode; exit code 1 when a stream failed or its text was not intact."""
     try:
@@ -459,6 +477,7 @@ def run_url(args: argparse.Namespace) -> int:
     if requests < 1:
         msg = f"--requests must be >= 1, got {requests}"
         raise UsageError(msg)
+    _check_url(args.url)
     options = _options(args)
     pacing = _pacing(options)
     text = _text(args)

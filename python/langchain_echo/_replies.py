@@ -56,7 +56,12 @@ def chat_source(
     if not messages:
         msg = "ChatEcho needs at least one message to echo, got an empty message list"
         raise ValueError(msg)
-    tools: Sequence[Mapping[str, Any]] = kwargs.get("tools") or ()
+    tools = _bound_tools(kwargs.get("tools"))
+    choice = kwargs.get("tool_choice")
+    if choice is not None and not tools:
+        # Bound with `bind(tool_choice=...)` and no tools: a choice that names a tool (or asks
+        # for a call) names nothing here, which is the caller's mistake, not an echo.
+        _tools.resolve_tool_choice(choice, ())
     if script is not None:
         return _scripted(script.take(), _turn(messages), tools)
     text = _tools.message_text(messages[-1])
@@ -73,6 +78,26 @@ def chat_source(
             echo_text, _ = _pipeline.whole(options, Source(plan.source_text))
             return Source("", tuple(plan.tool_calls(echo_text)))
     return Source(text)
+
+
+def _bound_tools(tools: object) -> Sequence[Mapping[str, Any]]:
+    """The call's tools in the form ``bind_tools`` gives them.
+
+    ``bind_tools`` converts and checks them at bind time; tools bound with ``bind(tools=...)``
+    or passed to a call directly are converted (and checked) here, before any output.
+    """
+    if not tools:
+        return ()
+    if isinstance(tools, list) and all(_converted(t) for t in tools):
+        return tools
+    return _tools.convert_tools(tools)  # type: ignore[arg-type]
+
+
+def _converted(tool: object) -> bool:
+    if not isinstance(tool, Mapping) or tool.get("type") != "function":
+        return False
+    function = tool.get("function")
+    return isinstance(function, Mapping) and isinstance(function.get("name"), str)
 
 
 def _response_schema(response_format: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -46,7 +46,7 @@ from urllib.parse import unquote
 
 from langchain_echo import _core
 
-__all__ = ["accepts", "arguments", "build_arguments", "check_schema"]
+__all__ = ["accepts", "arguments", "build_arguments", "check_parameters", "check_schema"]
 
 Schema = Mapping[str, Any] | bool
 """A JSON Schema: an object, or ``True`` (anything) / ``False`` (nothing)."""
@@ -69,6 +69,9 @@ _MAP = ("properties", "patternProperties", "dependentSchemas", "$defs", "definit
 # Bounds that merge (in allOf) by taking the stricter value.
 _LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains")
 _UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains")
+
+# The type names of JSON Schema: a ``type`` naming anything else matches no value.
+_TYPES = frozenset({"null", "boolean", "object", "array", "number", "string", "integer"})
 
 
 # --- JSON values ------------------------------------------------------------------------------
@@ -212,10 +215,10 @@ def _subschemas(schema: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def check_schema(schema: Schema) -> None:
-    """Checks that every subschema is an object or a boolean and every ``$ref`` resolves.
+    """Checks that subschemas are objects or booleans, ``$ref``s resolve, ``type``s are JSON's.
 
-    Only what would make :func:`accepts` or :func:`build_arguments` fail is checked; keywords
-    they ignore may hold anything.
+    Only what would make :func:`accepts` or :func:`build_arguments` fail, or no value validate
+    (a misspelt type), is checked; keywords they ignore may hold anything.
 
     Raises:
         ValueError: naming the JSON pointer of the first bad place and what is wrong there.
@@ -232,7 +235,27 @@ def check_schema(schema: Schema) -> None:
             if not isinstance(ref, str):
                 _bad(f"$ref at {where} is {ref!r}, but a $ref is a string")
             _resolve(schema, ref)
+        kind = node.get("type")
+        names = kind if isinstance(kind, list) else [kind]
+        if kind is not None and not all(isinstance(k, str) and k in _TYPES for k in names):
+            _bad(
+                f"type at {where} is {kind!r}, but a type is one of {', '.join(sorted(_TYPES))} "
+                "or a list of them"
+            )
         stack.extend((f"{where}/{path}", sub) for path, sub in _subschemas(node))
+
+
+def check_parameters(schema: Schema) -> None:
+    """Checks a tool's parameter schema: usable (:func:`check_schema`) and an object schema.
+
+    Raises:
+        ValueError: as :func:`check_schema`, or for a top-level ``type`` that is not
+            ``"object"`` (arguments are always an object).
+    """
+    check_schema(schema)
+    kind = schema.get("type", "object") if isinstance(schema, Mapping) else "object"
+    if kind != "object" and not (isinstance(kind, list) and "object" in kind):
+        _bad(f"tool parameters must be an object schema, got type {kind!r}")
 
 
 # --- validation -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from langchain_echo._schema import arguments, check_schema
+from langchain_echo._schema import arguments, check_parameters
 
 __all__ = [
     "PlannedCall",
@@ -84,7 +84,7 @@ def convert_tools(tools: Sequence[ToolLike]) -> list[dict[str, Any]]:
             msg = f"tools[{i}] ({_describe(tool)}) has no name (got {name!r})"
             raise ValueError(msg)
         try:
-            check_schema(function.get("parameters", {}))
+            check_parameters(function.get("parameters", {}))
         except ValueError as e:
             msg = f"tools[{i}] ({name!r}) has an unusable parameter schema: {e}"
             raise ValueError(msg) from e
