@@ -2,8 +2,10 @@
 
 Each scenario times ours and its baselines in the same run, on the same inputs, after checking
 their outputs equal; the report gives each ratio against its target. The same scenarios back the
-pytest-benchmark suite in ``benches/``. Needs the ``bench`` extra (``ugrapheme``, ``regex``,
-``grapheme``); ``--plot`` needs ``matplotlib``.
+pytest-benchmark suite in ``benches/``. It runs from a plain install: a baseline whose library
+(the ``bench`` extra: ``ugrapheme``, ``regex``, ``grapheme``, ``langchain``, ``fastapi``...) is
+missing is shown as not installed, as is a scenario whose own side needs one; ``--plot`` needs
+``matplotlib``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from langchain_echo.bench._harness import Progress, Result, measure
+from langchain_echo.bench._harness import NOT_INSTALLED, CaseResult, Progress, Result, measure
 from langchain_echo.bench._pipelines import SERVER_ITL, render_server, server_rows
 from langchain_echo.bench._scenarios import BUILDERS
 from langchain_echo.bench._schedule import render as render_schedule
@@ -94,6 +96,14 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.3g} {unit}"
 
 
+def _case(case: CaseResult, unit: str) -> str:
+    return NOT_INSTALLED if case.value is None else _fmt(case.value, unit)
+
+
+def _ratio(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.3f}x"
+
+
 def _met(result: Result) -> str:
     return {True: "yes", False: "NO", None: "-"}[result.met]
 
@@ -106,21 +116,30 @@ def _rows(results: list[Result]) -> list[list[str]]:
             [
                 s.key,
                 s.title,
-                _fmt(r.ours.value, s.unit),
-                f"{r.baseline.label}: {_fmt(r.baseline.value, s.unit)}",
-                f"{r.ratio:.3f}x",
+                _case(r.ours, s.unit),
+                f"{r.baseline.label}: {_case(r.baseline, s.unit)}",
+                _ratio(r.ratio),
                 s.target_text or "-",
                 _met(r),
             ]
         )
         for other, ratio in r.others:
             rows.append(
-                ["", "", "", f"{other.label}: {_fmt(other.value, s.unit)}", f"{ratio:.3f}x", "", ""]
+                ["", "", "", f"{other.label}: {_case(other, s.unit)}", _ratio(ratio), "", ""]
             )
     return rows
 
 
 HEADER = ["#", "scenario", "ours", "baseline", "ratio (time)", "target", "met"]
+
+
+def _summary(results: list[Result]) -> str:
+    met = [r.met for r in results if r.met is not None]
+    line = f"targets met: {sum(met)} of {len(met)}"
+    missing = sum(r.missing for r in results)
+    if missing:
+        line += f"; {missing} rows not measured: a library is {NOT_INSTALLED}"
+    return line
 
 
 def render_table(results: list[Result]) -> str:
@@ -129,8 +148,7 @@ def render_table(results: list[Result]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    met = [r.met for r in results if r.met is not None]
-    lines.append(f"\ntargets met: {sum(met)} of {len(met)}")
+    lines.append("\n" + _summary(results))
     return "\n".join(lines)
 
 
@@ -152,16 +170,16 @@ def render_markdown(results: list[Result], env: dict[str, Any]) -> str:
         "|" + "|".join("---" for _ in HEADER) + "|",
     ]
     out += ["| " + " | ".join(r) + " |" for r in _rows(results)]
-    met = [r.met for r in results if r.met is not None]
-    out += ["", f"Targets met: {sum(met)} of {len(met)}."]
+    summary = _summary(results)
+    out += ["", summary[0].upper() + summary[1:] + "."]
     return "\n".join(out) + "\n"
 
 
 def to_json(results: list[Result], env: dict[str, Any]) -> dict[str, Any]:
     """The results as JSON-ready data."""
 
-    def case(c: Any) -> dict[str, Any]:
-        return {"label": c.label, "seconds": c.seconds, "value": c.value}
+    def case(c: CaseResult) -> dict[str, Any]:
+        return {"label": c.label, "seconds": c.seconds, "value": c.value, "missing": c.missing}
 
     return {
         "environment": env,
@@ -199,7 +217,7 @@ def plot(results: list[Result], path: str) -> None:
         for i, r in enumerate(group):
             for c in (r.ours, r.baseline, *(o for o, _ in r.others)):
                 name = "ours" if c is r.ours else c.label
-                series.setdefault(name, [0.0] * len(group))[i] = c.value
+                series.setdefault(name, [0.0] * len(group))[i] = c.value or 0.0
         width = 0.8 / max(len(series), 1)
         for j, (name, values) in enumerate(series.items()):
             ax.bar([i + j * width for i in range(len(group))], values, width, label=name)
