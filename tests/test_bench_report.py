@@ -66,3 +66,21 @@ def test_out_writes_performance_md(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     text = (docs / "PERFORMANCE.md").read_text()
     assert text.startswith("# langchain-echo performance")
     assert f"--out {docs}" in text
+
+
+def test_the_chart_draws_every_judged_row_and_the_schedule(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from langchain_echo.bench import plot
+
+    missing = Scenario(
+        "P7", "graphemes(), ascii", "MB/s", 1.0, Case("ours", _fast),
+        Case("ugrapheme", missing="ugrapheme"), 1.0, ">= 1.0x ugrapheme",
+    )  # fmt: skip
+    results = [
+        _missed("P8", "truncate_graphemes(n=5), ascii 1 KiB"),
+        measure(missing, rounds=1, min_time=0.0),
+    ]
+    sa = ScheduleRow("ChatEcho.astream, paced", 1000, 10, 0.2, 0.3, 0.4, 2e-3)
+    path = tmp_path / "bench.png"
+    plot(results, str(path), env=ENV, schedule=[sa])
+    assert path.read_bytes().startswith(b"\x89PNG")

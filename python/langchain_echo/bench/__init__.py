@@ -232,7 +232,10 @@ def render_performance(
     if not missed:
         out += ["None: every target measured was met.", ""]
     for key, title, measured, reason in missed:
-        out.append(f"- **{key} {title}** ({measured}): {reason}.")
+        out.append(
+            f"- **{key} {title}** ({measured}): {reason.rstrip('.')}"
+            + ("" if reason.endswith(")") else ".")
+        )
     out += ["", "## What makes it fast", ""]
     keys = dict.fromkeys(r.scenario.key for r in results if r.scenario.key in NOTES)
     for key in keys:
@@ -277,32 +280,15 @@ def plot(
     env: dict[str, Any] | None = None,
     schedule: Sequence[Any] = (),
 ) -> None:
-    """Draws per-chunk overhead and throughput charts to ``path`` (needs matplotlib)."""
-    import matplotlib
+    """Draws the chart of every judged row, and the schedule rows, to ``path`` (matplotlib).
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    See :mod:`langchain_echo.bench._plot`; ``env`` (the machine, versions and date) is printed
+    in its title.
+    """
+    from langchain_echo.bench._plot import draw
 
-    per_chunk = [r for r in results if r.scenario.key in ("P1", "P2", "P3")]
-    throughput = [r for r in results if r.scenario.unit == "MB/s"]
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
-    for ax, group, unit in ((axes[0], per_chunk, "µs per chunk"), (axes[1], throughput, "MB/s")):
-        labels = [r.scenario.title for r in group]
-        series: dict[str, list[float]] = {}
-        for i, r in enumerate(group):
-            for c in (r.ours, r.baseline, *(o for o, _ in r.others)):
-                name = "ours" if c is r.ours else c.label
-                series.setdefault(name, [0.0] * len(group))[i] = c.value or 0.0
-        width = 0.8 / max(len(series), 1)
-        for j, (name, values) in enumerate(series.items()):
-            ax.bar([i + j * width for i in range(len(group))], values, width, label=name)
-        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(group))], labels, rotation=20)
-        ax.set_ylabel(unit)
-        ax.legend(fontsize=8)
-    axes[0].set_title("Streaming: cost per chunk (lower is better)")
-    axes[1].set_title("graphemes(): throughput (higher is better)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    extra = {"schedule": list(schedule)} if schedule else {}
+    draw({**to_json(results, env or environment()), **_extras_json(extra)}, path)
 
 
 def _ms(seconds: float) -> str:
