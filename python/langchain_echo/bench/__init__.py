@@ -381,7 +381,7 @@ def main(args: Any) -> int:
             chart = path
             print(f"wrote {path}", file=sys.stderr)
         except ImportError:
-            print("--plot needs matplotlib: pip install matplotlib", file=sys.stderr)
+            print("--plot needs matplotlib: pip install 'langchain-echo[plot]'", file=sys.stderr)
     if args.out is not None:
         relative = None if chart is None else os.path.relpath(chart, out)
         performance = out / "PERFORMANCE.md"
