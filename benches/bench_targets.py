@@ -22,6 +22,7 @@ CASES: list[tuple[Scenario, Case]] = [
     for _, build in BUILDERS
     for scenario in build()
     for case in (scenario.ours, scenario.baseline, *scenario.others)
+    if not case.missing  # its library is not installed
 ]
 
 

@@ -6,7 +6,8 @@
 #    each interpreter of SMOKE_PYTHONS: langchain-echo may not be built there (`--no-build`).
 # 2. The sdist, built and installed from source with the toolchain present.
 # In each: scripts/smoke_check.py (the package comes from site-packages with its stubs; the README's
-# Python blocks run; `python -m langchain_echo demo`, the seeds' examples, runs).
+# Python blocks run; `python -m langchain_echo demo`, the seeds' examples, runs); in the wheel's,
+# `langchain-echo bench --quick --only P8` too (no bench extra: its baselines show as not installed).
 #
 # Usage: scripts/wheel-smoke.sh [DIST]    (default dist/; `make wheel-smoke` builds it first)
 #   SMOKE_PYTHONS  interpreters for the wheel (default "python3.10 python3": the oldest supported
@@ -104,6 +105,12 @@ for name in ${SMOKE_PYTHONS:-python3.10 python3}; do
     installed=$("$venv/bin/python" -I -c 'import langchain_echo._core as c; print(c.__file__)')
     echo "PASS wheel [$name]: the wheel pip picked ($(basename "$installed")) installed and ran" \
         "with no cargo or rustc"
+    # `langchain-echo bench` without the bench extra: the missing baselines are rows, not a crash.
+    bench=$(cd "$tmp" && "${env_wheel[@]}" "$venv/bin/python" -I -m langchain_echo bench --quick \
+        --only P8 --out "$tmp/bench-$ran" 2>/dev/null)
+    [[ $bench == *"grapheme_slice: not installed (pip install 'langchain-echo[bench]')"* ]] \
+        || fail "langchain-echo bench without the bench extra: no 'not installed' row"
+    echo "PASS bench [$name]: langchain-echo bench --quick --only P8 ran without the bench extra"
 done
 ((ran > 0)) || fail "no interpreter of SMOKE_PYTHONS (${SMOKE_PYTHONS:-python3.10 python3}) runs"
 

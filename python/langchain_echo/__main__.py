@@ -15,8 +15,18 @@ def main(argv: list[str] | None = None) -> int:
         "bench", help="run the benchmarks: ours against the baselines, with each target"
     )
     bench.add_argument("--quick", action="store_true", help="fewer rounds: about a minute")
-    bench.add_argument("--out", default=".", help="folder for bench-report.json and .md")
-    bench.add_argument("--plot", metavar="FILE.png", help="draw the charts (needs matplotlib)")
+    bench.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for bench-report.json and .md (default: here) and, when given, PERFORMANCE.md",
+    )
+    bench.add_argument(
+        "--plot",
+        nargs="?",
+        const="",
+        metavar="FILE.png",
+        help="draw the chart (needs matplotlib); without FILE, to OUT/bench.png",
+    )
     bench.add_argument("--only", nargs="+", metavar="KEY", help="only these scenarios (P1 ...)")
     bench.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     overhead = commands.add_parser(

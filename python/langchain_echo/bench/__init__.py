@@ -2,8 +2,10 @@
 
 Each scenario times ours and its baselines in the same run, on the same inputs, after checking
 their outputs equal; the report gives each ratio against its target. The same scenarios back the
-pytest-benchmark suite in ``benches/``. Needs the ``bench`` extra (``ugrapheme``, ``regex``,
-``grapheme``); ``--plot`` needs ``matplotlib``.
+pytest-benchmark suite in ``benches/``. It runs from a plain install: a baseline whose library
+(the ``bench`` extra: ``ugrapheme``, ``regex``, ``grapheme``, ``langchain``, ``fastapi``...) is
+missing is shown as not installed, as is a scenario whose own side needs one; ``--plot`` needs
+``matplotlib``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from langchain_echo.bench._harness import Progress, Result, measure
+from langchain_echo.bench._harness import NOT_INSTALLED, CaseResult, Progress, Result, measure
+from langchain_echo.bench._notes import BASELINES, MISSES, NO_REASON, NOTES, schedule_title
 from langchain_echo.bench._pipelines import SERVER_ITL, render_server, server_rows
 from langchain_echo.bench._scenarios import BUILDERS
 from langchain_echo.bench._schedule import render as render_schedule
@@ -94,6 +97,14 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.3g} {unit}"
 
 
+def _case(case: CaseResult, unit: str) -> str:
+    return NOT_INSTALLED if case.value is None else _fmt(case.value, unit)
+
+
+def _ratio(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.3f}x"
+
+
 def _met(result: Result) -> str:
     return {True: "yes", False: "NO", None: "-"}[result.met]
 
@@ -106,21 +117,30 @@ def _rows(results: list[Result]) -> list[list[str]]:
             [
                 s.key,
                 s.title,
-                _fmt(r.ours.value, s.unit),
-                f"{r.baseline.label}: {_fmt(r.baseline.value, s.unit)}",
-                f"{r.ratio:.3f}x",
+                _case(r.ours, s.unit),
+                f"{r.baseline.label}: {_case(r.baseline, s.unit)}",
+                _ratio(r.ratio),
                 s.target_text or "-",
                 _met(r),
             ]
         )
         for other, ratio in r.others:
             rows.append(
-                ["", "", "", f"{other.label}: {_fmt(other.value, s.unit)}", f"{ratio:.3f}x", "", ""]
+                ["", "", "", f"{other.label}: {_case(other, s.unit)}", _ratio(ratio), "", ""]
             )
     return rows
 
 
 HEADER = ["#", "scenario", "ours", "baseline", "ratio (time)", "target", "met"]
+
+
+def _summary(results: list[Result]) -> str:
+    met = [r.met for r in results if r.met is not None]
+    line = f"targets met: {sum(met)} of {len(met)}"
+    missing = sum(r.missing for r in results)
+    if missing:
+        line += f"; {missing} rows not measured: a library is {NOT_INSTALLED}"
+    return line
 
 
 def render_table(results: list[Result]) -> str:
@@ -129,39 +149,109 @@ def render_table(results: list[Result]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    met = [r.met for r in results if r.met is not None]
-    lines.append(f"\ntargets met: {sum(met)} of {len(met)}")
+    lines.append("\n" + _summary(results))
     return "\n".join(lines)
 
 
-def render_markdown(results: list[Result], env: dict[str, Any]) -> str:
-    """The results as a Markdown report, with the machine, versions and date."""
+def _environment_lines(env: dict[str, Any]) -> list[str]:
     versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
-    out = [
-        "# langchain-echo benchmark report",
-        "",
+    return [
         f"- date: {env['date']}",
         f"- machine: {env['machine']}",
         f"- python: {env['python']}; {versions}",
         f"- command: `{env.get('command', 'langchain-echo bench')}`",
-        "",
-        "Ratios are ours' time over the baseline's, each the median of rounds run in turn in one "
-        "process (below 1 is faster). Throughput rows (MB/s) still compare times.",
-        "",
+    ]
+
+
+READING = (
+    "Ratios are ours' time over the baseline's, each the median of rounds run in turn in one "
+    "process (below 1 is faster). Throughput rows (MB/s) still compare times."
+)
+
+
+def _markdown_table(results: list[Result]) -> list[str]:
+    out = [
         "| " + " | ".join(HEADER) + " |",
         "|" + "|".join("---" for _ in HEADER) + "|",
     ]
     out += ["| " + " | ".join(r) + " |" for r in _rows(results)]
-    met = [r.met for r in results if r.met is not None]
-    out += ["", f"Targets met: {sum(met)} of {len(met)}."]
-    return "\n".join(out) + "\n"
+    summary = _summary(results)
+    return [*out, "", summary[0].upper() + summary[1:] + "."]
+
+
+def render_markdown(results: list[Result], env: dict[str, Any]) -> str:
+    """The results as a Markdown report, with the machine, versions and date."""
+    out = ["# langchain-echo benchmark report", "", *_environment_lines(env), "", READING, ""]
+    return "\n".join([*out, *_markdown_table(results)]) + "\n"
+
+
+def misses(results: list[Result], extra: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Every row that missed its target: (key, title, what was measured, the recorded reason)."""
+    out = []
+    for r in results:
+        if r.met is False:
+            s = r.scenario
+            measured = f"{_ratio(r.ratio)} against {r.baseline.label}, target {s.target_text}"
+            out.append((s.key, s.title, measured, MISSES.get((s.key, s.title), NO_REASON)))
+    for row in extra.get("schedule", ()):
+        if row.met is False:
+            title = schedule_title(row.case, row.streams)
+            assert row.goal is not None
+            measured = f"median {row.median * 1e3:.3f} ms, goal <= {row.goal * 1e3:g} ms"
+            out.append(("SA", title, measured, MISSES.get(("SA", title), NO_REASON)))
+    return out
+
+
+def render_performance(
+    results: list[Result], extra: dict[str, Any], env: dict[str, Any], chart: str | None = None
+) -> str:
+    """``PERFORMANCE.md``: the full table, the misses and their reasons, what makes it fast.
+
+    ``chart``: the chart's path relative to the file, if one was drawn.
+    """
+    out = [
+        "# langchain-echo performance",
+        "",
+        f"Written by `{env.get('command', 'langchain-echo bench')}` (do not edit: run it again). "
+        "Each scenario times ours and its baselines in one process, on the same inputs, after "
+        "checking that their outputs are equal.",
+        "",
+        *_environment_lines(env),
+        "",
+        READING,
+        "",
+        BASELINES,
+    ]
+    if chart:
+        out += [f"![ours against the baselines and each target]({chart})", ""]
+    out += ["## Results", "", *_markdown_table(results), ""]
+    if extra:
+        out += [render_extras(extra).replace("## ", "### "), ""]
+    out += ["## Misses", ""]
+    missed = misses(results, extra)
+    if not missed:
+        out += ["None: every target measured was met.", ""]
+    for key, title, measured, reason in missed:
+        out.append(
+            f"- **{key} {title}** ({measured}): {reason.rstrip('.')}"
+            + ("" if reason.endswith(")") else ".")
+        )
+    out += ["", "## What makes it fast", ""]
+    keys = dict.fromkeys(r.scenario.key for r in results if r.scenario.key in NOTES)
+    for key in keys:
+        # The titles up to their first comma: "truncate_graphemes(n=5), ascii 1 KiB" -> its call.
+        titles = dict.fromkeys(
+            r.scenario.title.split(", ")[0] for r in results if r.scenario.key == key
+        )
+        out += [f"### {key}: {'; '.join(titles)}", "", NOTES[key], ""]
+    return "\n".join(out).rstrip() + "\n"
 
 
 def to_json(results: list[Result], env: dict[str, Any]) -> dict[str, Any]:
     """The results as JSON-ready data."""
 
-    def case(c: Any) -> dict[str, Any]:
-        return {"label": c.label, "seconds": c.seconds, "value": c.value}
+    def case(c: CaseResult) -> dict[str, Any]:
+        return {"label": c.label, "seconds": c.seconds, "value": c.value, "missing": c.missing}
 
     return {
         "environment": env,
@@ -183,33 +273,22 @@ def to_json(results: list[Result], env: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def plot(results: list[Result], path: str) -> None:
-    """Draws per-chunk overhead and throughput charts to ``path`` (needs matplotlib)."""
-    import matplotlib
+def plot(
+    results: list[Result],
+    path: str,
+    *,
+    env: dict[str, Any] | None = None,
+    schedule: Sequence[Any] = (),
+) -> None:
+    """Draws the chart of every judged row, and the schedule rows, to ``path`` (matplotlib).
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    See :mod:`langchain_echo.bench._plot`; ``env`` (the machine, versions and date) is printed
+    in its title.
+    """
+    from langchain_echo.bench._plot import draw
 
-    per_chunk = [r for r in results if r.scenario.key in ("P1", "P2", "P3")]
-    throughput = [r for r in results if r.scenario.unit == "MB/s"]
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
-    for ax, group, unit in ((axes[0], per_chunk, "µs per chunk"), (axes[1], throughput, "MB/s")):
-        labels = [r.scenario.title for r in group]
-        series: dict[str, list[float]] = {}
-        for i, r in enumerate(group):
-            for c in (r.ours, r.baseline, *(o for o, _ in r.others)):
-                name = "ours" if c is r.ours else c.label
-                series.setdefault(name, [0.0] * len(group))[i] = c.value
-        width = 0.8 / max(len(series), 1)
-        for j, (name, values) in enumerate(series.items()):
-            ax.bar([i + j * width for i in range(len(group))], values, width, label=name)
-        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(group))], labels, rotation=20)
-        ax.set_ylabel(unit)
-        ax.legend(fontsize=8)
-    axes[0].set_title("Streaming: cost per chunk (lower is better)")
-    axes[1].set_title("graphemes(): throughput (higher is better)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    extra = {"schedule": list(schedule)} if schedule else {}
+    draw({**to_json(results, env or environment()), **_extras_json(extra)}, path)
 
 
 def _ms(seconds: float) -> str:
@@ -258,17 +337,34 @@ def _extras_json(extra: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _command(args: Any) -> str:
+    parts = ["langchain-echo bench"]
+    if args.quick:
+        parts.append("--quick")
+    if args.only:
+        parts.append("--only " + " ".join(args.only))
+    if args.out is not None:
+        parts.append(f"--out {args.out}")
+    if args.plot is not None:
+        parts.append(f"--plot {args.plot}" if args.plot else "--plot")
+    return " ".join(parts)
+
+
 def main(args: Any) -> int:
-    """The ``bench`` command; ``args`` from ``langchain_echo.__main__``."""
+    """The ``bench`` command; ``args`` from ``langchain_echo.__main__``.
+
+    Writes ``bench-report.json`` and ``.md`` to ``--out`` (default: here) and, when ``--out`` is
+    given, ``PERFORMANCE.md``; ``--plot`` alone draws the chart to ``OUT/bench.png``.
+    """
     env = environment()
-    env["command"] = "langchain-echo bench" + (" --quick" if args.quick else "")
+    env["command"] = _command(args)
     only = args.only or ()
     results = run(quick=args.quick, only=only)
     print(render_table(results))
     extra = extras(args.quick, only)
     if extra:
         print("\n" + render_extras(extra))
-    out = Path(args.out)
+    out = Path(args.out if args.out is not None else ".")
     out.mkdir(parents=True, exist_ok=True)
     data = {**to_json(results, env), **_extras_json(extra)}
     (out / "bench-report.json").write_text(json.dumps(data, indent=2) + "\n")
@@ -277,12 +373,20 @@ def main(args: Any) -> int:
         markdown += "\n" + render_extras(extra) + "\n"
     (out / "bench-report.md").write_text(markdown)
     print(f"\nwrote {out / 'bench-report.json'} and {out / 'bench-report.md'}", file=sys.stderr)
-    if args.plot:
+    chart: Path | None = None
+    if args.plot is not None:
+        path = Path(args.plot) if args.plot else out / "bench.png"
         try:
-            plot(results, args.plot)
-            print(f"wrote {args.plot}", file=sys.stderr)
+            plot(results, str(path), env=env, schedule=extra.get("schedule", ()))
+            chart = path
+            print(f"wrote {path}", file=sys.stderr)
         except ImportError:
-            print("--plot needs matplotlib: pip install matplotlib", file=sys.stderr)
+            print("--plot needs matplotlib: pip install 'langchain-echo[plot]'", file=sys.stderr)
+    if args.out is not None:
+        relative = None if chart is None else os.path.relpath(chart, out)
+        performance = out / "PERFORMANCE.md"
+        performance.write_text(render_performance(results, extra, env, relative))
+        print(f"wrote {performance}", file=sys.stderr)
     missed = any(r.met is False for r in results) or any(
         r.met is False for r in extra.get("schedule", ())
     )

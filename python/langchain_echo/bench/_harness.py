@@ -10,6 +10,7 @@ The garbage collector stays on, as users run.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import math
 import statistics
 import sys
@@ -17,6 +18,17 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+NOT_INSTALLED = "not installed (pip install 'langchain-echo[bench]')"
+"""What a row shows for a case whose library is missing."""
+
+
+def optional(module: str) -> Any | None:
+    """The module, imported; None when it is not installed (the ``bench`` extra's libraries)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,13 @@ class Case:
     afn: Callable[[], Awaitable[Any]] | None = None
     check: bool = True
     """Whether its output must equal ours."""
+    missing: str = ""
+    """The library it needs and lacks: not run, shown as not installed."""
+
+
+def unavailable(label: str, module: str) -> Case:
+    """A case that cannot run here: ``module`` is not installed."""
+    return Case(label, missing=module)
 
 
 @dataclass(frozen=True)
@@ -53,12 +72,14 @@ class Scenario:
 
 @dataclass
 class CaseResult:
-    """One case's seconds per operation: its median round."""
+    """One case's seconds per operation: its median round (None: not run, ``missing``)."""
 
     label: str
-    seconds: float
-    value: float
+    seconds: float | None
+    value: float | None
     """In the scenario's unit."""
+    missing: str = ""
+    """The library it needs and lacks."""
 
 
 @dataclass
@@ -68,15 +89,20 @@ class Result:
     scenario: Scenario
     ours: CaseResult
     baseline: CaseResult
-    ratio: float
-    """Ours' time over the baseline's (both medians over rounds)."""
-    others: list[tuple[CaseResult, float]] = field(default_factory=list)
+    ratio: float | None
+    """Ours' time over the baseline's (both medians over rounds); None if either was not run."""
+    others: list[tuple[CaseResult, float | None]] = field(default_factory=list)
 
     @property
     def met(self) -> bool | None:
-        """Whether the target is met; None where there is none."""
+        """Whether the target is met; None where there is none or a side was not run."""
         target = self.scenario.target
-        return None if target is None else self.ratio <= target
+        return None if target is None or self.ratio is None else self.ratio <= target
+
+    @property
+    def missing(self) -> bool:
+        """Whether ours or the baseline was not run (a library is not installed)."""
+        return bool(self.ours.missing or self.baseline.missing)
 
 
 def _value(unit: str, seconds: float, work: float) -> float:
@@ -146,10 +172,18 @@ class Progress:
 def measure(
     scenario: Scenario, *, rounds: int, min_time: float, progress: Progress | None = None
 ) -> Result:
-    """Times ``scenario``: every case, ``rounds`` rounds, at least ``min_time`` s each."""
+    """Times ``scenario``: every case, ``rounds`` rounds, at least ``min_time`` s each.
+
+    Cases whose library is missing are not run; when ours is one, nothing is.
+    """
+    every = [scenario.ours, scenario.baseline, *scenario.others]
+    if scenario.ours.missing:
+        if progress is not None:
+            progress.step(f"{scenario.key} {scenario.title}")
+        return _assemble(scenario, every, {})
+    cases = [c for c in every if not c.missing]
     runner = _Runner()
     try:
-        cases = [scenario.ours, scenario.baseline, *scenario.others]
         expected = runner.once(scenario.ours)
         repeats = []
         for case in cases:
@@ -172,19 +206,33 @@ def measure(
     finally:
         runner.close()
 
-    medians = [statistics.median(t) for t in times]
+    return _assemble(
+        scenario, every, {id(c): statistics.median(t) for c, t in zip(cases, times, strict=True)}
+    )
 
-    def result(i: int) -> CaseResult:
-        seconds = medians[i]
-        return CaseResult(cases[i].label, seconds, _value(scenario.unit, seconds, scenario.work))
 
-    def ratio(i: int) -> float:
-        return medians[0] / medians[i]
+def _assemble(scenario: Scenario, cases: list[Case], medians: dict[int, float]) -> Result:
+    """The result from each run case's median seconds (keyed by ``id(case)``)."""
 
+    def result(case: Case) -> CaseResult:
+        seconds = medians.get(id(case))
+        if seconds is None:
+            return CaseResult(case.label, None, None, case.missing or scenario.ours.missing)
+        return CaseResult(case.label, seconds, _value(scenario.unit, seconds, scenario.work))
+
+    ours = result(cases[0])
+
+    def ratio(c: CaseResult) -> float | None:
+        if ours.seconds is None or c.seconds is None:
+            return None
+        return ours.seconds / c.seconds
+
+    baseline = result(cases[1])
+    others = [result(c) for c in cases[2:]]
     return Result(
         scenario=scenario,
-        ours=result(0),
-        baseline=result(1),
-        ratio=ratio(1),
-        others=[(result(i), ratio(i)) for i in range(2, len(cases))],
+        ours=ours,
+        baseline=baseline,
+        ratio=ratio(baseline),
+        others=[(o, ratio(o)) for o in others],
     )

@@ -29,7 +29,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_echo import ChatEcho
 from langchain_echo._overhead import Bar, ServerReport, _streams, server_report
 from langchain_echo._pacing import Pacing
-from langchain_echo.bench._harness import Case, Scenario
+from langchain_echo.bench._harness import Case, Scenario, unavailable
 
 CHAIN_CHUNKS = 200
 """Chunks per chain stream (O1, O2)."""
@@ -81,11 +81,23 @@ def chains() -> list[Scenario]:
 
 def agent() -> list[Scenario]:
     """O3: one agent run against its two model calls made directly."""
+    title = "agent run: create_agent, a tool call, the tool, an answer"
+    direct = "the two model calls and the tool, direct"
     try:
         from langchain.agents import create_agent
-        from langchain_core.tools import tool
     except ImportError:  # the `langchain` package: pip install 'langchain-echo[bench]'
-        return []
+        return [
+            Scenario(
+                "O3",
+                title,
+                "us/call",
+                1.0,
+                unavailable("create_agent", "langchain"),
+                unavailable(direct, "langchain"),
+                None,
+            )
+        ]
+    from langchain_core.tools import tool
 
     @tool
     def shout(text: str) -> str:
@@ -109,11 +121,11 @@ def agent() -> list[Scenario]:
     return [
         Scenario(
             "O3",
-            "agent run: create_agent, a tool call, the tool, an answer",
+            title,
             "us/call",
             1.0,
             Case("create_agent", run_agent),
-            Case("the two model calls and the tool, direct", run_calls),
+            Case(direct, run_calls),
             None,
         )
     ]

@@ -1,15 +1,21 @@
 """A straightforward pure-Python stream shaper, the baseline for the native ``StreamShaper``.
 
-It is what one would write without this package.
+It is what one would write without this package. It needs ``regex`` (the ``bench`` extra),
+imported when the first shaper is made.
 """
 
 from __future__ import annotations
 
+import functools
 from itertools import accumulate
+from typing import Any
 
-import regex
 
-GRAPHEME = regex.compile(r"\X")
+@functools.cache
+def _grapheme() -> Any:
+    import regex
+
+    return regex.compile(r"\X")
 
 
 class PyShaper:
@@ -26,6 +32,7 @@ class PyShaper:
     """
 
     def __init__(self, stop: list[str], stop_mode: str = "include") -> None:
+        self.grapheme = _grapheme()
         self.stops = stop
         self.exclude = stop_mode == "exclude"
         self.keep = max((len(s) for s in stop), default=1) - 1
@@ -48,7 +55,7 @@ class PyShaper:
 
     def _step(self, *, final: bool) -> list[str]:
         buf = self.buf
-        clusters = GRAPHEME.findall(buf)
+        clusters = self.grapheme.findall(buf)
         if not final and clusters:
             clusters.pop()  # the last grapheme may still grow
         ends = [0, *accumulate(map(len, clusters))]

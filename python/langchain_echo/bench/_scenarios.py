@@ -26,7 +26,7 @@ from langchain_echo import (
     truncate_graphemes,
 )
 from langchain_echo.bench._corpora import CORPORA, ascii_prose
-from langchain_echo.bench._harness import Case, Scenario
+from langchain_echo.bench._harness import Case, Scenario, optional, unavailable
 from langchain_echo.bench._models import (
     FloorChat,
     FloorLLM,
@@ -315,11 +315,7 @@ def _prefix(text: str, n: int) -> str:
 
 def segmentation() -> list[Scenario]:
     """P7: ``graphemes()`` throughput on each corpus, against the grapheme libraries."""
-    import grapheme
-    import regex
-    import ugrapheme
-
-    pattern = regex.compile(r"\X")
+    grapheme, regex, ugrapheme = optional("grapheme"), optional("regex"), optional("ugrapheme")
     scenarios = []
     for name in CORPORA:
         text = _corpus(name)
@@ -331,13 +327,19 @@ def segmentation() -> list[Scenario]:
                 "MB/s",
                 mb,
                 Case("graphemes()", partial(graphemes, text)),
-                Case("ugrapheme", partial(_listed, ugrapheme.graphemes, text)),
+                Case("ugrapheme", partial(_listed, ugrapheme.graphemes, text))
+                if ugrapheme
+                else unavailable("ugrapheme", "ugrapheme"),
                 1.0,
                 ">= 1.0x ugrapheme",
                 others=[
                     # Older Unicode tables: timed, not compared.
-                    Case("regex \\X", partial(pattern.findall, text), check=False),
-                    Case("grapheme", partial(_listed, grapheme.graphemes, text), check=False),
+                    Case("regex \\X", partial(regex.compile(r"\X").findall, text), check=False)
+                    if regex
+                    else unavailable("regex \\X", "regex"),
+                    Case("grapheme", partial(_listed, grapheme.graphemes, text), check=False)
+                    if grapheme
+                    else unavailable("grapheme", "grapheme"),
                 ],
             )
         )
@@ -350,7 +352,7 @@ def truncation() -> list[Scenario]:
     Every corpus (ASCII prose, mixed scripts, emoji) is judged against the same targets: the
     per-version build reads each of CPython's three string layouts in place.
     """
-    import ugrapheme
+    ugrapheme = optional("ugrapheme")
 
     def sources(text: str) -> tuple[str, str]:
         data = text.encode("utf-8")
@@ -373,7 +375,9 @@ def truncation() -> list[Scenario]:
                         Case(
                             "ugrapheme.grapheme_slice",
                             partial(ugrapheme.grapheme_slice, text, 0, n),
-                        ),
+                        )
+                        if ugrapheme
+                        else unavailable("ugrapheme.grapheme_slice", "ugrapheme"),
                         1.0,
                         "<= 1.0x ugrapheme",
                         others=[
@@ -466,8 +470,13 @@ def shaper() -> list[Scenario]:
     def native(label: str) -> Callable[[], str]:
         return lambda: _feed_all(StreamShaper(stop=stops, stop_mode="exclude"), pieces[label])
 
-    def python(label: str) -> Callable[[], str]:
-        return lambda: _feed_all(PyShaper(stops, "exclude"), pieces[label])
+    has_regex = optional("regex") is not None
+
+    def python(label: str) -> Case:
+        name = "windowed Python scanner"
+        if not has_regex:  # PyShaper's graphemes are regex's \X
+            return unavailable(name, "regex")
+        return Case(name, lambda: _feed_all(PyShaper(stops, "exclude"), pieces[label]))
 
     scenarios = [
         Scenario(
@@ -476,7 +485,7 @@ def shaper() -> list[Scenario]:
             "us/chunk",
             float(len(pieces[label])),
             Case("StreamShaper", native(label)),
-            Case("windowed Python scanner", python(label)),
+            python(label),
             1.0,
             "<= 1.0x Python",
             quick=label != "1 MB",
@@ -555,7 +564,9 @@ def shaping() -> list[Scenario]:
             "us/chunk",
             float(len(pieces)),
             Case("StreamShaper", lambda: _feed_all(StreamShaper(stop=stops), pieces)),
-            Case("pure-Python shaper", lambda: _feed_all(PyShaper(stops), pieces)),
+            Case("pure-Python shaper", lambda: _feed_all(PyShaper(stops), pieces))
+            if optional("regex")
+            else unavailable("pure-Python shaper", "regex"),
             None,
         ),
     ]
