@@ -86,8 +86,9 @@ NOTES: dict[str, str] = {
 
 _FRESH_CHUNKS = (
     "a model whose chunks are new objects cannot reach a floor that reuses prebuilt chunks: the "
-    "fresh-chunk floor, with no model work at all, is shown beside it, and ChatEcho is within a "
-    "few percent of it; the gap is LangChain's handling and the collector's time for new objects"
+    "fresh-chunk floor, which does no model work at all, is shown beside it and misses the same "
+    "way; the gap between the two floors is LangChain's handling of new chunk objects and the "
+    "collector's time for them (LangChain keeps a stream's chunks until it merges them)"
 )
 _PYO3_CALL = (
     "PyO3's per-call argument handling and creating the result str cost about 44 ns against "
