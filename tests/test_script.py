@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import traceback
 from collections import Counter
 from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
+from langchain_echo import ChatEcho, EchoLLM
 from langchain_echo._script import Fault, Reply, Script, ScriptExhaustedError
 
 
@@ -270,3 +272,28 @@ async def test_tasks_take_each_reply_exactly_once() -> None:
     assert sorted(results, key=int) == [str(i) for i in range(count)]
     with pytest.raises(ScriptExhaustedError, match=f"has {count} replies"):
         await call()
+
+
+def _depth(error: BaseException) -> int:
+    return len(traceback.extract_tb(error.__traceback__))
+
+
+def test_an_instance_raised_by_many_calls_does_not_grow_its_traceback() -> None:
+    error = RateLimited("429")
+    depths = []
+    for _ in range(3):
+        with pytest.raises(RateLimited) as info:
+            ChatEcho(responses=[error]).invoke("x")
+        assert info.value is error
+        depths.append(_depth(error))
+    assert depths[0] == depths[1] == depths[2]
+
+
+def test_a_fault_instance_raised_by_many_streams_does_not_grow_its_traceback() -> None:
+    fault = Fault("hello", TimeoutError("slow"), after=2)
+    depths = []
+    for _ in range(3):
+        with pytest.raises(TimeoutError):
+            list(EchoLLM(responses=[fault]).stream("x"))
+        depths.append(_depth(fault.error))  # type: ignore[arg-type]
+    assert depths[0] == depths[1] == depths[2]

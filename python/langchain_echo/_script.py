@@ -112,7 +112,10 @@ def _allowed(chat: bool) -> str:
 
 
 def _instance(error: BaseException | type[BaseException]) -> BaseException:
-    return error() if isinstance(error, type) else error
+    # An instance raised again keeps its old traceback and Python prepends the new frames to it:
+    # a script entry shared by many models (or a soak) would grow it, with every frame's
+    # locals, on each raise. Each call's raise starts a traceback of its own.
+    return error() if isinstance(error, type) else error.with_traceback(None)
 
 
 class Script:
