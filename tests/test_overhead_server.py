@@ -8,10 +8,6 @@ a timeout. The assertions are about completion and text, never durations.
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,50 +16,21 @@ import httpx
 import pytest
 
 from langchain_echo.__main__ import main
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-STARTUP_SECONDS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_until_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail(f"the server did not listen within {STARTUP_SECONDS} s:\n{log.read_text()}")
+from langchain_echo.bench._pipelines import _free_port, sse_server
 
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    port = _free_port()
-    command = [
-        sys.executable, "-m", "uvicorn", "--app-dir", str(EXAMPLES), "sse_server:app",
-        "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+    server = sse_server(log)
     try:
-        _wait_until_listening(port, process, log)
-        yield f"http://127.0.0.1:{port}/stream"
+        url = server.__enter__()
+    except RuntimeError as e:
+        pytest.fail(f"{e}:\n{log.read_text()}")
+    try:
+        yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        server.__exit__(None, None, None)
 
 
 def overhead(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:

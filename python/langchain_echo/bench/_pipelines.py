@@ -138,14 +138,23 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server() -> Iterator[str]:
-    """``examples/sse_server.py`` under uvicorn on 127.0.0.1; always stopped."""
+def sse_server(log: Path | None = None) -> Iterator[str]:
+    """``examples/sse_server.py`` under uvicorn on 127.0.0.1, a free port; always stopped.
+
+    Yields the stream's URL once the server listens. ``log``: a file for the server's output
+    (else it is dropped). Raises ``RuntimeError`` if it does not start within 30 s.
+    """
     port = _free_port()
     command = [
         sys.executable, "-m", "uvicorn", "--app-dir", str(EXAMPLES), "sse_server:app",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sink = subprocess.DEVNULL if log is None else log.open("wb")
+    try:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+    finally:
+        if log is not None:
+            sink.close()  # type: ignore[union-attr]
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -164,7 +173,7 @@ def _server() -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            process.wait(timeout=10)
 
 
 SERVER_ITL = 0.02
@@ -188,7 +197,7 @@ def server_rows(
     params: dict[str, Any] = {"input": text, "ttft": SERVER_ITL, "itl": SERVER_ITL}
     pacing = Pacing(ttft=SERVER_ITL, itl=SERVER_ITL)
     rows = []
-    with _server() as url:
+    with sse_server() as url:
         # One stream first: the server's first request pays its imports and first-use costs.
         asyncio.run(_streams(url, params, 1, 1, 60.0, Bar(1, "warm-up", enabled=False)))
         for n in concurrency:
