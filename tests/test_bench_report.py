@@ -68,19 +68,33 @@ def test_out_writes_performance_md(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert f"--out {docs}" in text
 
 
-def test_the_chart_draws_every_judged_row_and_the_schedule(tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
-    from langchain_echo.bench import plot
+def test_the_chart_has_every_judged_row_and_the_schedule_with_their_targets() -> None:
+    # What the chart draws, without drawing it (make test has no matplotlib; the full bench run
+    # draws docs/bench.png): every row with a target, its target line, and the schedule rows.
+    from langchain_echo.bench import _extras_json, to_json
+    from langchain_echo.bench._plot import _charted, _result_groups, _schedule_groups
 
     missing = Scenario(
         "P7", "graphemes(), ascii", "MB/s", 1.0, Case("ours", _fast),
         Case("ugrapheme", missing="ugrapheme"), 1.0, ">= 1.0x ugrapheme",
     )  # fmt: skip
+    untargeted = Scenario(
+        "O1", "a chain", "us/chunk", 1.0, Case("ours", _fast), Case("b", _fast), None
+    )
     results = [
         _missed("P8", "truncate_graphemes(n=5), ascii 1 KiB"),
         measure(missing, rounds=1, min_time=0.0),
+        measure(untargeted, rounds=1, min_time=0.0),
     ]
     sa = ScheduleRow("ChatEcho.astream, paced", 1000, 10, 0.2, 0.3, 0.4, 2e-3)
-    path = tmp_path / "bench.png"
-    plot(results, str(path), env=ENV, schedule=[sa])
-    assert path.read_bytes().startswith(b"\x89PNG")
+    data = {**to_json(results, ENV), **_extras_json({"schedule": [sa]})}
+    charted = [r for r in data["results"] if _charted(r)]
+    assert [r["key"] for r in charted] == ["P8", "P7"]  # O1 has no target: table only
+    groups = _result_groups(charted)
+    p8 = data["results"][0]
+    assert groups[0]["limit"] == pytest.approx(p8["baseline"]["value"] * p8["target"])
+    assert "MISSED" in groups[0]["name"]
+    (schedule,) = _schedule_groups(data["schedule_accuracy"])
+    assert schedule["limit"] == pytest.approx(2.0)  # ms
+    assert "1,000 streams" in schedule["name"]
+    assert "MISSED" in schedule["name"]
