@@ -156,9 +156,10 @@ mutants: $(BUILT) $(VENV)/.synced-mutation ## Mutation testing: mutmut (_pipelin
 	ln -sfn $(abspath python) $(MUTANTS_DIR)/src
 	ln -sfn $(abspath tests) $(MUTANTS_DIR)/tests
 	ln -sfn $(abspath pyproject.toml) $(MUTANTS_DIR)/pyproject.toml
-	@# Its progress line, redrawn in place, is left out; the counts per file follow.
+	@# Its spinner lines, redrawn in place, are left out; the counts per file follow.
 	cd $(MUTANTS_DIR) && set -o pipefail && $(abspath $(VENV))/bin/mutmut run \
-		--max-children $(MUTANTS_JOBS) | tr '\r' '\n' | { grep -v '^[^ ]* [0-9]*/[0-9]* ' || true; }
+		--max-children $(MUTANTS_JOBS) | tr '\r' '\n' \
+		| { LC_ALL=C grep -av '^[^ a-zA-Z0-9]\{1,3\} ' || true; }
 	@cd $(MUTANTS_DIR) && $(abspath $(VENV))/bin/mutmut results --all true | awk -F': ' \
 		'{ k = $$1; sub(/^ +/, "", k); sub(/__mutmut_.*/, "", k); sub(/\.[^.]*$$/, "", k); \
 		n[k] += 1; c[k, $$2] += 1; s[$$2] = 1 } \
