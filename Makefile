@@ -18,7 +18,7 @@ SYNC = UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(UV) sync --locked --inexact -
 	--no-default-groups --quiet
 
 .PHONY: help venv build test test-rust test-python test-lowest test-latest lock lock-lowest lint \
-	bench bench-quick bench-pytest demo soak clean
+	bench bench-quick bench-pytest demo soak mutants clean
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ $(VENV)/.synced-bench: pyproject.toml uv.lock | $(PY)
 	touch $@
 $(VENV)/.synced-release: pyproject.toml uv.lock | $(PY)
 	$(SYNC) --group build --group release
+	touch $@
+$(VENV)/.synced-mutation: pyproject.toml uv.lock | $(PY)
+	$(SYNC) --group build --group test --group mutation
 	touch $@
 $(VENV)/.synced-dev: pyproject.toml uv.lock | $(PY)
 	$(SYNC) --group dev --extra bench --extra plot
@@ -139,6 +142,34 @@ bench-quick: $(BUILT) $(VENV)/.synced-bench ## The same, shorter: about a minute
 
 bench-pytest: $(BUILT) $(VENV)/.synced-bench ## The benchmarks under pytest-benchmark (benches/)
 	$(PY) -m pytest benches --benchmark-enable --benchmark-columns=min,median,mean,rounds
+
+# Mutation testing (docs/MUTANTS.md). mutmut knows the `./`, `src/` and `source/` layouts only, so
+# it runs in a staging tree where `src` links to python/ and `tests` to tests/; [tool.mutmut] in
+# pyproject.toml names the two modules and the tests that cover them. Its results (mutants/ there)
+# are kept between runs: an unchanged function's mutants are not run again. MUTANTS_JOBS: workers.
+# Then cargo-mutants over the pure Rust core (no `python` feature, rust/python/ left out), where
+# it is installed: `cargo install cargo-mutants --locked` (long) or Debian's cargo-mutants.
+MUTANTS_DIR := target/mutmut
+MUTANTS_JOBS ?= 2
+mutants: $(BUILT) $(VENV)/.synced-mutation ## Mutation testing: mutmut (_pipeline.py, shape.py), cargo-mutants if installed
+	mkdir -p $(MUTANTS_DIR)
+	ln -sfn $(abspath python) $(MUTANTS_DIR)/src
+	ln -sfn $(abspath tests) $(MUTANTS_DIR)/tests
+	ln -sfn $(abspath pyproject.toml) $(MUTANTS_DIR)/pyproject.toml
+	@# Its spinner lines, redrawn in place, are left out; the counts per file follow.
+	cd $(MUTANTS_DIR) && set -o pipefail && $(abspath $(VENV))/bin/mutmut run \
+		--max-children $(MUTANTS_JOBS) | tr '\r' '\n' \
+		| { LC_ALL=C grep -av '^[^ a-zA-Z0-9]\{1,3\} ' || true; }
+	@cd $(MUTANTS_DIR) && $(abspath $(VENV))/bin/mutmut results --all true | awk -F': ' \
+		'{ k = $$1; sub(/^ +/, "", k); sub(/__mutmut_.*/, "", k); sub(/\.[^.]*$$/, "", k); \
+		n[k] += 1; c[k, $$2] += 1; s[$$2] = 1 } \
+		END { for (m in n) { printf "%s: %d mutants", m, n[m]; \
+		for (t in s) if (c[m, t]) printf ", %s %d", t, c[m, t]; print "" } }'
+	@if cargo mutants --version >/dev/null 2>&1; then \
+		echo "cargo mutants (rust/, without rust/python/ and the test support)"; \
+		cargo mutants --output target --exclude 'rust/python/**' --exclude rust/test_support.rs \
+			--exclude rust/build.rs; \
+	else echo "cargo-mutants: not installed, Rust not run (cargo install cargo-mutants --locked)"; fi
 
 # Release artifacts, into dist/. The wheel is built in a target dir of its own, so it never races a
 # `make build` (maturin develop) in the same tree for target/maturin, nor rebuilds that one's cache.

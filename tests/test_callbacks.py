@@ -200,6 +200,8 @@ async def test_llm_astream(
         _check_before(recorder, received, strict=True)
     assert received == llm_chunks
     assert recorder.tokens == llm_chunks
+    assert all(isinstance(c, GenerationChunk) for c in recorder.chunks)
+    assert _texts(recorder.chunks) == llm_chunks
     assert recorder.events == ["start", *["token"] * len(llm_chunks), "end"]
 
 

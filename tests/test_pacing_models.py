@@ -213,6 +213,28 @@ async def test_ainvoke_returns_at_the_last_deadline_on_the_loop(clock: Clock, cl
     assert clock.sleeps == []
 
 
+@pytest.mark.parametrize("cls", MODELS)
+def test_a_one_chunk_invoke_returns_at_ttft(clock: Clock, cls: type) -> None:
+    t0 = clock.now
+    assert _text(cls(ttft=0.5, itl=0.25).invoke("a")) == "a"
+    assert clock.now == t0 + 0.5  # one chunk: its first deadline, no itl after it
+
+
+def test_a_tool_call_invoke_returns_at_its_streams_last_deadline(clock: Clock) -> None:
+    # The text's chunks, then the calls' arguments' chunks, each rounded up on its own: he|y,
+    # then {"|a"|: |12|} (the JSON of {"a": 12}); the closing chunk goes with the last. invoke
+    # waits for as many deadlines: 7, not the 6 of the 12 graphemes counted as one piece.
+    reply = {"content": "hey", "tool_calls": [{"name": "add", "args": {"a": 12}, "id": "t1"}]}
+    model = ChatEcho(ttft=1.0, itl=1.0, chunk_size=2, responses=[reply] * 2)
+    t0 = clock.now
+    chunks, emissions = _stream(model, "x")
+    assert len(chunks) == 8
+    assert emissions[-1][0] - t0 == 7.0
+    t1 = clock.now
+    assert model.invoke("x").tool_calls[0]["args"] == {"a": 12}
+    assert clock.now - t1 == 7.0
+
+
 def test_llm_batch_takes_as_long_as_its_longest_item(clock: Clock) -> None:
     t0 = clock.now
     assert EchoLLM(ttft=0.5, itl=0.25).batch(["a", "abcde", "abc"]) == ["a", "abcde", "abc"]
