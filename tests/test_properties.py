@@ -10,31 +10,16 @@ and async, and ``StreamShaper`` under any split of the input into feeds).
 from __future__ import annotations
 
 import asyncio
-import os
 from itertools import accumulate
 from typing import Any, NamedTuple
 
-from hypothesis import HealthCheck, given, settings
+from _budget import budget
+from hypothesis import given
 from hypothesis import strategies as st
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
 
 from langchain_echo import ChatEcho, EchoLLM, StreamShaper, _core, count_graphemes, graphemes
-
-# Deterministic by default, so that CI runs are reproducible; set LANGCHAIN_ECHO_EXPLORE=1 to
-# draw fresh examples (and more of them) on every run.
-EXPLORE = os.environ.get("LANGCHAIN_ECHO_EXPLORE") == "1"
-
-
-def budget(examples: int) -> settings:
-    return settings(
-        max_examples=examples * 5 if EXPLORE else examples,
-        deadline=None,
-        derandomize=not EXPLORE,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-
 
 # ---------------------------------------------------------------------------------------------
 # The reference

@@ -16,14 +16,14 @@ import asyncio
 import functools
 import itertools
 import operator
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _budget import budget
+from hypothesis import given
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, AIMessageChunk
 from pydantic import BaseModel
@@ -31,19 +31,6 @@ from pydantic import BaseModel
 from langchain_echo import ChatEcho, EchoLLM, Fault, ScriptExhaustedError, _emit, _pacing
 from langchain_echo._pacing import Pacing
 from langchain_echo._record import recording
-
-EXPLORE = os.environ.get("LANGCHAIN_ECHO_EXPLORE") == "1"
-
-
-def budget(examples: int) -> settings:
-    return settings(
-        max_examples=examples * 5 if EXPLORE else examples,
-        deadline=None,
-        derandomize=not EXPLORE,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-
 
 # --- strategies ---------------------------------------------------------------------------------
 

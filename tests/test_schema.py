@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, Optional
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _budget import budget
+from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from langchain_core.tools import tool
@@ -26,18 +26,6 @@ from pydantic import BaseModel, Field, TypeAdapter
 from typing_extensions import TypedDict
 
 from langchain_echo._schema import accepts, arguments, build_arguments, check_schema
-
-EXPLORE = os.environ.get("LANGCHAIN_ECHO_EXPLORE") == "1"
-
-
-def budget(examples: int) -> settings:
-    return settings(
-        max_examples=examples * 5 if EXPLORE else examples,
-        deadline=None,
-        derandomize=not EXPLORE,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 def reference(schema: Any, value: Any) -> bool:
