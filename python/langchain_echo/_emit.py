@@ -28,15 +28,9 @@ __all__ = [
     "Emitter",
     "acomplete",
     "batch_start",
-    "chunk_count",
     "complete",
     "emitter",
 ]
-
-
-def chunk_count(graphemes: int, chunk_size: int) -> int:
-    """How many deadlines a stream of ``graphemes`` takes: its text chunks, at least one."""
-    return max(1, -(-graphemes // chunk_size))
 
 
 class Emitter:
