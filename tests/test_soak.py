@@ -13,7 +13,15 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 
 from langchain_echo import ChatEcho, EchoLLM
-from langchain_echo._soak import Counts, SoakReport, prefix_ok, same_invoke, same_stream, soak
+from langchain_echo._soak import (
+    Counts,
+    SoakReport,
+    prefix_ok,
+    same_invoke,
+    same_stream,
+    settled_blocks,
+    soak,
+)
 
 SMALL = Counts(
     invokes=2_000,
@@ -125,3 +133,19 @@ def test_bad_command_options_exit_2(
 
     assert main(["soak", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_settled_blocks_counts_what_is_kept_alive() -> None:
+    before = settled_blocks()
+    kept = [object() for _ in range(10_000)]
+    during = settled_blocks()
+    del kept
+    after = settled_blocks()
+    assert during - before >= 10_000
+    assert after - before < 1_000
+
+
+def test_the_report_names_the_allocator_and_the_blocks_growth() -> None:
+    report = SoakReport(Counts(), blocks_baseline=1_000, blocks_final=1_250, allocator="malloc")
+    assert report.blocks_growth == 250
+    assert "allocated blocks      +250 (objects still alive; allocator: malloc)" in str(report)

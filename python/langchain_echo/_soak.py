@@ -10,7 +10,12 @@ stream: a prefix of it); an error that is not the script's is counted with its t
 A warm-up runs every phase at a hundredth of its count first (imports, caches, LangChain's lazy
 set-up); then the process's RSS is the baseline, sampled as the phases run, and the growth is the
 RSS after the run less the baseline, each read after ``gc.collect()`` and glibc's
-``malloc_trim(0)`` (free memory handed back; what is still referenced stays). Open file
+``malloc_trim(0)`` (free memory handed back; what is still referenced stays). Beside it, the
+growth in the interpreter's allocated blocks (``sys.getallocatedblocks()``, read the same way):
+objects still alive, which is what a leak grows, whatever the allocator keeps. The two differ
+where CPython's small-object allocator keeps a 1 MiB arena resident for a few small objects that
+outlive a burst (a free list's entries, an interned string): RSS grows, the block count barely.
+The report names the allocator (``PYTHONMALLOC=malloc`` replaces pymalloc with glibc's). Open file
 descriptors (``/proc/self/fd``), threads (``threading.enumerate()``) and, in each async phase,
 the loop's tasks (``asyncio.all_tasks()``) are compared before and after.
 
@@ -92,6 +97,9 @@ class SoakReport:
     rss_final_kb: int = 0
     rss_max_kb: int = 0
     rss_by_phase: list[tuple[str, int]] = field(default_factory=list)
+    blocks_baseline: int = 0
+    blocks_final: int = 0
+    allocator: str = field(default_factory=lambda: os.environ.get("PYTHONMALLOC") or "pymalloc")
     calls: Counter[str] = field(default_factory=Counter)
     wrong: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -107,6 +115,11 @@ class SoakReport:
     def rss_growth_kb(self) -> int:
         """RSS after the run less RSS after the warm-up."""
         return self.rss_final_kb - self.rss_baseline_kb
+
+    @property
+    def blocks_growth(self) -> int:
+        """The interpreter's allocated blocks after the run less after the warm-up."""
+        return self.blocks_final - self.blocks_baseline
 
     @property
     def leaks(self) -> list[str]:
@@ -137,6 +150,8 @@ class SoakReport:
             f"RSS max sampled       {self.rss_max_kb / mb:9.1f} MB",
             "RSS after each phase  "
             + ", ".join(f"{p} {kb / mb:.1f}" for p, kb in self.rss_by_phase),
+            f"allocated blocks      {self.blocks_growth:+,} (objects still alive; "
+            f"allocator: {self.allocator})",
             f"wrong outputs         {sum(self.wrong.values())}"
             + (f" {dict(self.wrong)}" if self.wrong else ""),
             f"errors                {sum(self.errors.values())}"
@@ -194,6 +209,12 @@ def settled_rss_kb() -> int:
     gc.collect()
     _trim()
     return rss_kb()
+
+
+def settled_blocks() -> int:
+    """The interpreter's allocated memory blocks once garbage is collected."""
+    gc.collect()
+    return sys.getallocatedblocks()
 
 
 class Progress:
@@ -689,6 +710,7 @@ def soak(counts: Counts | None = None, *, seed: int = 0, progress: bool = False)
             phase(run)
         report.calls.clear()
         report.rss_baseline_kb = report.rss_max_kb = settled_rss_kb()
+        report.blocks_baseline = settled_blocks()
         report.fds_before = open_fds()
         report.threads_before = _threads()
         report.tasks_left = 0
@@ -702,6 +724,7 @@ def soak(counts: Counts | None = None, *, seed: int = 0, progress: bool = False)
     finally:
         bar.close()
     report.rss_final_kb = settled_rss_kb()
+    report.blocks_final = settled_blocks()
     report.fds_after = open_fds()
     report.threads_after = _threads()
     report.seconds = time.perf_counter() - started
