@@ -1400,3 +1400,56 @@ async def test_every_entry_point_runs_with_its_config() -> None:
     runs = ChainRuns()
     assert [c async for c in shape.astream("abc", {"callbacks": [runs], "run_name": "a"})] == ["ab"]
     assert runs.ended == ["a"]
+
+
+def test_held_text_released_in_several_pieces_stays_in_its_block() -> None:
+    # "ST" is held (it may start "STOP"); "a" releases it as two pieces, both from block 0.
+    upstream = [
+        AIMessageChunk(content=[{"type": "text", "text": "xST", "index": 0}], id="r"),
+        AIMessageChunk(content=[{"type": "text", "text": "a", "index": 1}], id="r"),
+    ]
+    out = list(shape_stream(upstream, stop="STOP", stop_mode="exclude", chunk_size=1))
+    assert [c.content for c in out] == [
+        [{"type": "text", "text": t, "index": i}]
+        for t, i in [("x", 0), ("S", 0), ("T", 0), ("a", 1)]
+    ]
+
+
+def test_a_sync_upstream_whose_close_fails_raises_at_a_cut_and_on_abandon() -> None:
+    with pytest.raises(RuntimeError, match="close failed"):
+        list(shape_stream(SyncCloseFails(["a STOP b", "c"]), stop="STOP"))
+    shaped = ShapeStream().transform(SyncCloseFails(["ab", "cd"]))
+    assert next(shaped) == "a"
+    with pytest.raises(RuntimeError, match="close failed"):
+        shaped.close()
+
+
+async def test_an_async_upstream_without_aclose_is_read_to_its_end() -> None:
+    class NoAclose(AsyncIterator[str]):
+        def __init__(self) -> None:
+            self.pieces = iter(["ab", "cd"])
+
+        async def __anext__(self) -> str:
+            try:
+                return next(self.pieces)
+            except StopIteration:
+                raise StopAsyncIteration from None
+
+    assert [c async for c in ashape_stream(NoAclose())] == ["a", "bc", "d"]
+    assert [c async for c in ShapeStream().atransform(NoAclose())] == ["a", "bc", "d"]
+
+
+async def test_an_abandoned_atransform_closes_the_upstream_before_its_run_ends() -> None:
+    log: list[Any] = []
+    seen: list[list[Any]] = []
+
+    class Ends(BaseCallbackHandler):
+        run_inline = True
+
+        def on_chain_error(self, error: BaseException, **kw: Any) -> None:
+            seen.append(list(log))
+
+    shaped = ShapeStream().atransform(arecorded(["ab", "cd", "ef"], log), {"callbacks": [Ends()]})
+    assert await anext(shaped) == "a"
+    await shaped.aclose()
+    assert seen == [["ab", "closed"]]
