@@ -1097,3 +1097,359 @@ def test_asyncio_gather_of_streams() -> None:
         return await asyncio.gather(*(one(t) for t in ["🇫🇷🇩🇪abc", "xyzw!"]))
 
     assert asyncio.run(main()) == ["🇫🇷🇩🇪ab", "xyzw"]
+
+
+# --- rules the first mutation run found unpinned (docs/MUTANTS.md) --------------------------------
+
+TOOL_CALL_2 = {"name": "f", "args": {"a": 1}, "id": "c1", "type": "tool_call"}
+BAD_CALL = {"name": "g", "args": "{", "id": "c2", "error": "bad", "type": "invalid_tool_call"}
+
+
+def test_a_chunk_that_is_not_text_is_named_in_the_error() -> None:
+    with pytest.raises(
+        TypeError,
+        match=r"^a shaped stream carries str, messages or GenerationChunk, got 3 \(int\)$",
+    ):
+        list(shape_stream(["a", 3]))
+
+
+def test_only_the_last_piece_of_a_chunk_carries_its_fields() -> None:
+    # chunk_size=1: reading "abc" releases "a" and "b" ("c" may still grow); "b" is the last
+    # piece made from the chunk, so it alone carries every field, and the flush of "c" none.
+    message = AIMessage(
+        "abc",
+        tool_calls=[TOOL_CALL_2],
+        invalid_tool_calls=[BAD_CALL],
+        additional_kwargs={"k": 1},
+        response_metadata={"model_name": "m"},
+        usage_metadata=USAGE_1,
+    )
+    out = list(shape_stream([message], chunk_size=1))
+    assert [c.text for c in out] == ["a", "b", "c"]
+    fields = [
+        (c.tool_calls, c.invalid_tool_calls, c.additional_kwargs, c.response_metadata) for c in out
+    ]
+    assert fields == [
+        ([], [], {}, {}),
+        (message.tool_calls, message.invalid_tool_calls, {"k": 1}, {"model_name": "m"}),
+        ([], [], {}, {}),
+    ]
+    assert [c.usage_metadata for c in out] == [None, USAGE_1, None]
+    chunk = AIMessageChunk(content="abc", id="r", tool_call_chunks=[TOOL_CHUNK])
+    out = list(shape_stream([chunk], chunk_size=1))
+    assert [c.tool_call_chunks for c in out] == [[], chunk.tool_call_chunks, []]
+    assert [c.tool_calls for c in out] == [[], chunk.tool_calls, []]
+
+
+def test_only_the_last_piece_of_a_list_content_chunk_carries_its_fields() -> None:
+    upstream = [
+        AIMessageChunk(
+            content=[{"type": "text", "text": "abc", "index": 0}],
+            id="r",
+            usage_metadata=USAGE_1,
+            response_metadata={"model_name": "m"},
+            chunk_position="last",
+        )
+    ]
+    out = list(shape_stream(upstream, chunk_size=1))
+    assert [c.content for c in out] == [[{"type": "text", "text": t, "index": 0}] for t in "abc"]
+    assert [c.usage_metadata for c in out] == [None, None, USAGE_1]
+    assert [c.response_metadata for c in out] == [{}, {}, {"model_name": "m"}]
+    assert [c.chunk_position for c in out] == [None, None, "last"]
+
+
+def test_the_fields_of_a_chunk_whose_text_is_all_held_go_out_at_once() -> None:
+    out = list(shape_stream([AIMessage("🇫"), AIMessage("🇷", tool_calls=[TOOL_CALL_2])]))
+    assert [(c.text, c.tool_calls) for c in out] == [("", [TOOL_CALL_2]), ("🇫🇷", [])]
+    generations = [
+        GenerationChunk(text="🇫", generation_info={"logprobs": [1]}),
+        GenerationChunk(text="🇷"),
+    ]
+    out = list(shape_stream(generations))
+    assert [(c.text, c.generation_info) for c in out] == [("", {"logprobs": [1]}), ("🇫🇷", None)]
+
+
+def test_a_chunk_the_shaper_leaves_whole_passes_as_is() -> None:
+    # No copy of a chunk whose text and fields all pass (the copies are half the per-chunk cost):
+    # reading the second chunk releases the held "b", the same text as its own.
+    for first, second in [
+        (AIMessageChunk(content="ab", id="r"), AIMessageChunk(content="b", id="r")),
+        (GenerationChunk(text="ab"), GenerationChunk(text="b")),
+    ]:
+        out = list(shape_stream([first, second]))
+        assert [text_of(c) for c in out] == ["a", "b", "b"]
+        assert out[1] is second
+
+
+def test_chunks_after_the_one_marked_last() -> None:
+    # Once a chunk marked last has finished the text, later chunks pass their fields, not text...
+    upstream = [
+        AIMessageChunk(content="ab", id="r", chunk_position="last"),
+        AIMessageChunk(content="late", id="r", usage_metadata=USAGE_1),
+        AIMessageChunk(
+            content=[{"type": "text", "text": "x", "index": 0}],
+            id="r",
+            response_metadata={"model_name": "m"},
+        ),
+        AIMessageChunk(content="nothing else", id="r"),
+    ]
+    out = list(shape_stream(upstream))
+    assert [c.content for c in out] == ["ab", "", []]
+    assert [c.usage_metadata for c in out] == [None, USAGE_1, None]
+    assert [c.response_metadata for c in out] == [{}, {}, {"model_name": "m"}]
+    # ... unless a cut ended it: then nothing more passes.
+    upstream[0] = AIMessageChunk(content="a STOP b", id="r", chunk_position="last")
+    out = list(shape_stream(upstream, stop="STOP"))
+    assert [c.text for c in out] == ["a STOP", ""]
+    assert out[-1].response_metadata == {"finish_reason": "stop", "stop_sequence": "STOP"}
+
+
+def test_held_text_keeps_the_index_of_its_block_but_not_its_other_keys() -> None:
+    upstream = [
+        AIMessageChunk(
+            content=[{"type": "text", "text": "a ST", "index": 0, "annotations": [1]}], id="r"
+        ),
+        AIMessageChunk(content=[{"type": "text", "text": "x", "index": 1}], id="r"),
+    ]
+    out = list(shape_stream(upstream, stop="STOP", stop_mode="exclude"))
+    assert [c.content for c in out] == [
+        [{"type": "text", "text": "a ", "index": 0, "annotations": [1]}],
+        [{"type": "text", "text": "ST", "index": 0}],
+        [{"type": "text", "text": "x", "index": 1}],
+    ]
+    # str items of list content have no index: the held text goes back into the next one.
+    upstream = [AIMessageChunk(content=["a ST"], id="r"), AIMessageChunk(content=["x"], id="r")]
+    out = list(shape_stream(upstream, stop="STOP", stop_mode="exclude"))
+    assert [c.content for c in out] == [["a "], ["ST"], ["x"]]
+
+
+@pytest.mark.parametrize("marked", [True, False])
+def test_held_text_from_string_content_into_list_content_without_text(marked: bool) -> None:
+    image = {"type": "image", "url": "i"}
+    upstream = [
+        AIMessageChunk(content="a 🇫", id="r"),
+        AIMessageChunk(content=[image], id="r", chunk_position="last" if marked else None),
+    ]
+    out = [c.content for c in shape_stream(upstream)]
+    held = {"type": "text", "text": "🇫"}
+    assert out == (["a ", [image, held]] if marked else ["a ", [image], [held]])
+
+
+def test_a_block_with_text_that_is_not_a_text_block_is_kept_as_it_is() -> None:
+    # Only {"type": "text"} blocks hold the message's text (BaseMessage.text).
+    reasoning = {"type": "reasoning", "text": "hm", "index": 1}
+    content: list[Any] = [{"type": "text", "text": "ab", "index": 0}, reasoning]
+    out = list(shape_stream([AIMessageChunk(content=content, id="r")], chunk_size=1))
+    assert [c.content for c in out] == [
+        [{"type": "text", "text": "a", "index": 0}, reasoning],
+        [{"type": "text", "text": "b", "index": 0}],
+    ]
+    reply = ShapeStream(max_graphemes=1).invoke(AIMessage(content=content))
+    assert reply.content == [{"type": "text", "text": "a", "index": 0}, reasoning]
+
+
+def test_the_chunk_a_stop_ends_in_loses_only_its_finish_keys() -> None:
+    # Both keys present: both go, the other keys stay.
+    info = {"finish_reason": "stop", "stop_sequence": "x", "model_name": "m"}
+    out = list(
+        shape_stream([AIMessageChunk(content="one STOP", response_metadata=info)], stop="STOP")
+    )
+    assert [(c.text, c.response_metadata) for c in out] == [
+        ("one STO", {"model_name": "m"}),
+        ("P", {}),
+        ("", {"finish_reason": "stop", "stop_sequence": "STOP"}),
+    ]
+    generation = GenerationChunk(
+        text="aSTOPb", generation_info={"logprobs": [1], "finish_reason": "stop"}
+    )
+    out = list(shape_stream([generation], stop="STOP"))
+    assert [(c.text, c.generation_info) for c in out] == [
+        ("aSTOP", {"logprobs": [1]}),
+        ("", {"finish_reason": "stop", "stop_sequence": "STOP"}),
+    ]
+    # A message that is not a chunk (no chunk_position) is cut the same way.
+    out = list(shape_stream([AIMessage("say STOP now", response_metadata=info)], stop="STOP"))
+    assert [(type(c), c.text, c.response_metadata) for c in out] == [
+        (AIMessage, "say STOP", {"model_name": "m"}),
+        (AIMessage, "", {"finish_reason": "stop", "stop_sequence": "STOP"}),
+    ]
+
+
+def test_invoke_keeps_the_other_generation_info() -> None:
+    generation = GenerationChunk(text="aSTOPb", generation_info={"logprobs": [1]})
+    reply = ShapeStream(stop="STOP").invoke(generation)
+    assert isinstance(reply, GenerationChunk)
+    assert (reply.text, reply.generation_info) == (
+        "aSTOP",
+        {"logprobs": [1], "finish_reason": "stop", "stop_sequence": "STOP"},
+    )
+
+
+async def test_ashape_stream_takes_every_option() -> None:
+    shaped = ashape_stream(["ab👍", "🏽cd ef"], max_graphemes=5, chunk_size=2)
+    assert [c async for c in shaped] == ["ab", "👍🏽c", "d"]
+
+
+def test_a_cut_closes_the_upstream_before_its_first_chunk_goes_out() -> None:
+    # The caller still holds the upstream, so only shape_stream can have closed it.
+    for kind in ("str", "ai"):
+        log: list[Any] = []
+        source = recorded(make_chunks(["say STOP now", "never read"], kind), log)
+        shaped = shape_stream(source, stop="STOP", stop_mode="exclude")
+        assert text_of(next(shaped)) == "say "
+        assert log == ["say STOP now", "closed"]
+
+
+async def test_an_async_cut_closes_the_upstream_before_its_first_chunk_goes_out() -> None:
+    for run in ("ashape_stream", "atransform"):
+        log: list[Any] = []
+        source = arecorded(make_chunks(["say STOP now", "never read"], "ai"), log)
+        shape = ShapeStream(stop="STOP", stop_mode="exclude")
+        shaped = (
+            ashape_stream(source, stop="STOP", stop_mode="exclude")
+            if run == "ashape_stream"
+            else shape.atransform(source)
+        )
+        assert text_of(await anext(shaped)) == "say "
+        assert log == ["say STOP now", "closed"], run
+        await shaped.aclose()
+
+
+async def test_an_abandoned_atransform_closes_the_upstream_without_draining_it() -> None:
+    log: list[Any] = []
+    source = arecorded(["ab", "cd", "ef"], log)
+    shaped = ShapeStream().atransform(source)
+    assert await anext(shaped) == "a"
+    await shaped.aclose()
+    assert log == ["ab", "closed"]
+
+
+class SyncCloseFails(Iterator[str]):
+    """A sync upstream whose ``close()`` raises."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = iter(pieces)
+
+    def __next__(self) -> str:
+        return next(self.pieces)
+
+    def close(self) -> None:
+        raise RuntimeError("close failed")
+
+
+class AsyncCloseFails(AsyncIterator[str]):
+    """An async upstream whose ``aclose()`` raises as a generator being finalized elsewhere does."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = iter(pieces)
+        self.closes = 0
+
+    async def __anext__(self) -> str:
+        try:
+            return next(self.pieces)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        self.closes += 1
+        raise RuntimeError("aclose(): asynchronous generator is already running")
+
+
+def test_a_sync_upstream_whose_close_fails_raises() -> None:
+    # On the sync paths nothing else can be closing the upstream: the error is the caller's.
+    with pytest.raises(RuntimeError, match="close failed"):
+        list(shape_stream(SyncCloseFails(["ab", "cd"])))
+    with pytest.raises(RuntimeError, match="close failed"):
+        list(ShapeStream().transform(SyncCloseFails(["ab", "cd"])))
+
+
+async def test_an_async_upstream_whose_aclose_fails_is_not_an_error() -> None:
+    # An abandoned chain's generators are finalized by concurrent tasks: an upstream already
+    # being closed is what the close wants anyway.
+    upstream = AsyncCloseFails(["ab", "cd"])
+    assert [c async for c in ashape_stream(upstream)] == ["a", "bc", "d"]
+    assert upstream.closes == 1
+    upstream = AsyncCloseFails(["ab", "cd"])
+    assert [c async for c in ShapeStream().atransform(upstream)] == ["a", "bc", "d"]
+    assert upstream.closes == 1
+    for abandon in ("ashape_stream", "atransform"):
+        upstream = AsyncCloseFails(["ab", "cd"])
+        shaped = (
+            ashape_stream(upstream)
+            if abandon == "ashape_stream"
+            else ShapeStream().atransform(upstream)
+        )
+        assert await anext(shaped) == "a"
+        await shaped.aclose()
+        assert upstream.closes == 1
+
+
+async def test_every_entry_point_runs_with_its_config() -> None:
+    shape = ShapeStream(max_graphemes=2)
+    for name, run in [
+        ("invoke", lambda c: shape.invoke("abc", c)),
+        ("stream", lambda c: list(shape.stream("abc", c))),
+        ("transform", lambda c: list(shape.transform(iter(["a", "bc"]), c))),
+    ]:
+        runs = ChainRuns()
+        run({"callbacks": [runs], "run_name": name})
+        assert runs.ended == [name]
+    runs = ChainRuns()
+    assert await shape.ainvoke("abc", {"callbacks": [runs], "run_name": "ainvoke"}) == "ab"
+    assert runs.ended == ["ainvoke"]
+    runs = ChainRuns()
+    assert [c async for c in shape.astream("abc", {"callbacks": [runs], "run_name": "a"})] == ["ab"]
+    assert runs.ended == ["a"]
+
+
+def test_held_text_released_in_several_pieces_stays_in_its_block() -> None:
+    # "ST" is held (it may start "STOP"); "a" releases it as two pieces, both from block 0.
+    upstream = [
+        AIMessageChunk(content=[{"type": "text", "text": "xST", "index": 0}], id="r"),
+        AIMessageChunk(content=[{"type": "text", "text": "a", "index": 1}], id="r"),
+    ]
+    out = list(shape_stream(upstream, stop="STOP", stop_mode="exclude", chunk_size=1))
+    assert [c.content for c in out] == [
+        [{"type": "text", "text": t, "index": i}]
+        for t, i in [("x", 0), ("S", 0), ("T", 0), ("a", 1)]
+    ]
+
+
+def test_a_sync_upstream_whose_close_fails_raises_at_a_cut_and_on_abandon() -> None:
+    with pytest.raises(RuntimeError, match="close failed"):
+        list(shape_stream(SyncCloseFails(["a STOP b", "c"]), stop="STOP"))
+    shaped = ShapeStream().transform(SyncCloseFails(["ab", "cd"]))
+    assert next(shaped) == "a"
+    with pytest.raises(RuntimeError, match="close failed"):
+        shaped.close()
+
+
+async def test_an_async_upstream_without_aclose_is_read_to_its_end() -> None:
+    class NoAclose(AsyncIterator[str]):
+        def __init__(self) -> None:
+            self.pieces = iter(["ab", "cd"])
+
+        async def __anext__(self) -> str:
+            try:
+                return next(self.pieces)
+            except StopIteration:
+                raise StopAsyncIteration from None
+
+    assert [c async for c in ashape_stream(NoAclose())] == ["a", "bc", "d"]
+    assert [c async for c in ShapeStream().atransform(NoAclose())] == ["a", "bc", "d"]
+
+
+async def test_an_abandoned_atransform_closes_the_upstream_before_its_run_ends() -> None:
+    log: list[Any] = []
+    seen: list[list[Any]] = []
+
+    class Ends(BaseCallbackHandler):
+        run_inline = True
+
+        def on_chain_error(self, error: BaseException, **kw: Any) -> None:
+            seen.append(list(log))
+
+    shaped = ShapeStream().atransform(arecorded(["ab", "cd", "ef"], log), {"callbacks": [Ends()]})
+    assert await anext(shaped) == "a"
+    await shaped.aclose()
+    assert seen == [["ab", "closed"]]

@@ -553,10 +553,6 @@ class _Upstream(Iterator[Any], AsyncIterator[Any]):
         except StopIteration:
             raise StopAsyncIteration from None
 
-    def close(self) -> None:
-        source, self._source = self._source, None
-        _close(source)
-
     async def aclose(self) -> None:
         source, self._source = self._source, None
         if isinstance(source, AsyncIterator):
