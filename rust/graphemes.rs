@@ -760,6 +760,14 @@ mod tests {
                 assert_eq!(ours, reference, "{prefix} + {run:?}");
             }
         }
+        // One grapheme longer than many blocks, at the start and after a few bytes.
+        let long = format!("a{}", "\u{903}".repeat(1000));
+        for prefix in ["", "x", "क्षि"] {
+            let text = format!("{prefix}{long}क्षि");
+            let ours: Vec<&[u8]> = split(text.as_bytes());
+            let reference: Vec<&[u8]> = text.graphemes(true).map(str::as_bytes).collect();
+            assert_eq!(ours, reference, "{prefix:?} + a long grapheme");
+        }
         // Invalid bytes and surrogates end a run of valid text inside a block.
         let mut text = "क्षि".repeat(100).into_bytes();
         text.extend_from_slice(SURROGATE_D800);
@@ -1031,6 +1039,34 @@ mod tests {
             let ours: Vec<&[u8]> = split(text.as_bytes());
             let reference: Vec<&[u8]> = text.graphemes(true).map(str::as_bytes).collect();
             assert_eq!(ours, reference, "{text:?}");
+        }
+    }
+
+    /// The ASCII fast path answers where the graphemes and the byte after them are ASCII, and
+    /// only there.
+    #[test]
+    fn ascii_prefixes_take_the_fast_path() {
+        let cases: &[(&str, usize, Option<usize>)] = &[
+            ("", 0, Some(0)),
+            ("", 3, Some(0)),
+            ("ab\r\ncd", 3, Some(4)),
+            ("ab\r\ncd", 9, Some(6)),
+            ("ab\r\ncé", 3, Some(4)),
+            ("ab\r\nc\u{301}", 4, None),
+            ("abé", 1, Some(1)),
+            ("abé", 2, None),
+            ("éa", 0, None),
+        ];
+        for &(text, n, expected) in cases {
+            assert_eq!(
+                ascii_prefix_graphemes(text.as_bytes(), n),
+                expected,
+                "{text:?} n={n}"
+            );
+            assert_eq!(
+                truncate(text.as_bytes(), n),
+                text.graphemes(true).take(n).map(str::len).sum()
+            );
         }
     }
 
