@@ -813,12 +813,21 @@ mod tests {
             let mut s = Shaper::new(opts(stops, StopMode::Exclude, None, 3));
             let mut out = Vec::new();
             let mut most = 0;
-            for piece in text.as_bytes().chunks(100) {
-                s.feed(piece, |c| out.extend_from_slice(c));
+            let mut fed = 0;
+            for piece in text.split_inclusive(' ') {
+                s.feed(piece.as_bytes(), |c| out.push(c.to_vec()));
+                fed += piece.len();
                 most = most.max(s.buf.len());
+                if fed < COMPACT_AT {
+                    // Nothing is dropped before the buffer holds `COMPACT_AT` bytes.
+                    assert_eq!(s.buf.len(), fed, "{stops:?}");
+                }
             }
-            s.finish(|c| out.extend_from_slice(c));
-            assert_eq!(out, text.as_bytes(), "{stops:?}");
+            s.finish(|c| out.push(c.to_vec()));
+            let (last, full) = out.split_last().unwrap();
+            assert!(full.iter().all(|c| count(c) == 3), "{stops:?}");
+            assert!(count(last) <= 3);
+            assert_eq!(out.concat(), text.as_bytes(), "{stops:?}");
             assert!(most < 2 * COMPACT_AT + 100, "{stops:?}: {most} bytes held");
             assert_eq!((s.buf.len(), s.core.bounds.len()), (0, 0), "{stops:?}");
         }
@@ -838,6 +847,24 @@ mod tests {
         s.finish(|c| out.extend_from_slice(c));
         assert_eq!(out, format!("{head}OP").as_bytes());
         assert_eq!(s.finished().map(|f| f.stop), Some(Some(0)));
+    }
+
+    /// A stop pending across a compaction (include mode, waiting for its grapheme) still ends
+    /// the stream where it should.
+    #[test]
+    fn a_pending_stop_survives_a_compaction() {
+        let o = opts(&["é"], StopMode::Include, Some(9000), 0);
+        let mut s = Shaper::new(o.clone());
+        assert_eq!(s.options().max_graphemes, Some(9000));
+        assert_eq!(s.options().stops.as_ref().map(|s| s.len()), Some(1));
+        let mut out = Vec::new();
+        s.feed(format!("{}é", "x".repeat(5000)).as_bytes(), |c| {
+            out.extend_from_slice(c)
+        });
+        assert_eq!((s.pending_stop(), s.buf.len()), (Some(0), 2));
+        s.feed("\u{301}z".as_bytes(), |c| out.extend_from_slice(c));
+        assert!(s.is_done());
+        assert_eq!(out, format!("{}é\u{301}", "x".repeat(5000)).as_bytes());
     }
 
     #[test]
