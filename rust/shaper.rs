@@ -859,7 +859,7 @@ mod tests {
         assert_eq!(s.options().stops.as_ref().map(|s| s.len()), Some(1));
         let mut out = Vec::new();
         s.feed(format!("{}é", "x".repeat(5000)).as_bytes(), |c| {
-            out.extend_from_slice(c)
+            out.extend_from_slice(c);
         });
         assert_eq!((s.pending_stop(), s.buf.len()), (Some(0), 2));
         s.feed("\u{301}z".as_bytes(), |c| out.extend_from_slice(c));
