@@ -1065,7 +1065,7 @@ mod tests {
             );
             assert_eq!(
                 truncate(text.as_bytes(), n),
-                text.graphemes(true).take(n).map(str::len).sum()
+                text.graphemes(true).take(n).map(str::len).sum::<usize>()
             );
         }
     }
