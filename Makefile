@@ -147,11 +147,15 @@ bench-pytest: $(BUILT) $(VENV)/.synced-bench ## The benchmarks under pytest-benc
 # it runs in a staging tree where `src` links to python/ and `tests` to tests/; [tool.mutmut] in
 # pyproject.toml names the two modules and the tests that cover them. Its results (mutants/ there)
 # are kept between runs: an unchanged function's mutants are not run again. MUTANTS_JOBS: workers.
-# Then cargo-mutants over the pure Rust core (no `python` feature, rust/python/ left out), where
-# it is installed: `cargo install cargo-mutants --locked` (long) or Debian's cargo-mutants.
+# Then cargo-mutants over the pure Rust core (no `python` feature; rust/python/, the test support
+# and build.rs left out), pinned: the first run installs it into target/tools (`cargo install
+# --locked`, a few minutes), later runs use that binary. The `mutants` profile (Cargo.toml) builds
+# the tests at opt-level 1. Its results: target/mutants.out/ (missed.txt, caught.txt...).
 MUTANTS_DIR := target/mutmut
 MUTANTS_JOBS ?= 2
-mutants: $(BUILT) $(VENV)/.synced-mutation ## Mutation testing: mutmut (_pipeline.py, shape.py), cargo-mutants if installed
+CARGO_MUTANTS_VERSION := 27.1.0
+CARGO_MUTANTS_ROOT := target/tools/cargo-mutants-$(CARGO_MUTANTS_VERSION)
+mutants: $(BUILT) $(VENV)/.synced-mutation ## Mutation testing: mutmut (_pipeline.py, shape.py), then cargo-mutants (rust/)
 	mkdir -p $(MUTANTS_DIR)
 	ln -sfn $(abspath python) $(MUTANTS_DIR)/src
 	ln -sfn $(abspath tests) $(MUTANTS_DIR)/tests
@@ -165,11 +169,19 @@ mutants: $(BUILT) $(VENV)/.synced-mutation ## Mutation testing: mutmut (_pipelin
 		n[k] += 1; c[k, $$2] += 1; s[$$2] = 1 } \
 		END { for (m in n) { printf "%s: %d mutants", m, n[m]; \
 		for (t in s) if (c[m, t]) printf ", %s %d", t, c[m, t]; print "" } }'
-	@if cargo mutants --version >/dev/null 2>&1; then \
-		echo "cargo mutants (rust/, without rust/python/ and the test support)"; \
-		cargo mutants --output target --exclude 'rust/python/**' --exclude rust/test_support.rs \
-			--exclude rust/build.rs; \
-	else echo "cargo-mutants: not installed, Rust not run (cargo install cargo-mutants --locked)"; fi
+	test -x $(CARGO_MUTANTS_ROOT)/bin/cargo-mutants || cargo install cargo-mutants --locked \
+		--version $(CARGO_MUTANTS_VERSION) --root $(CARGO_MUTANTS_ROOT)
+	@# It exits 2 when a mutant survived, 3 when one timed out (a hang the tests stop): the run
+	@# fails only on a survivor that docs/mutants-rust-equivalent.txt does not list.
+	PATH=$(abspath $(CARGO_MUTANTS_ROOT))/bin:$$PATH cargo mutants --output target --profile mutants \
+		--jobs $(MUTANTS_JOBS) --timeout 30 --exclude 'rust/python/**' \
+		--exclude rust/test_support.rs --exclude rust/build.rs; \
+		status=$$?; [ $$status -eq 0 ] || [ $$status -eq 2 ] || [ $$status -eq 3 ] || exit $$status
+	@unexplained=$$(grep -vxF -f docs/mutants-rust-equivalent.txt target/mutants.out/missed.txt); \
+	if [ -n "$$unexplained" ]; then \
+		echo "cargo-mutants: survivors not in docs/mutants-rust-equivalent.txt:"; \
+		echo "$$unexplained"; exit 1; \
+	else echo "cargo-mutants: every survivor is a recorded equivalent (docs/MUTANTS.md)"; fi
 
 # Release artifacts, into dist/. The wheel is built in a target dir of its own, so it never races a
 # `make build` (maturin develop) in the same tree for target/maturin, nor rebuilds that one's cache.

@@ -443,6 +443,49 @@ mod tests {
         }
     }
 
+    /// Truncation and counting at `U`'s width agree with the reference, where `U` holds `text`.
+    fn truncates_and_counts<U: CodeUnit + TryFrom<u32>>(text: &str) -> bool {
+        let Some(units) = units::<U>(text) else {
+            return false;
+        };
+        let expected = reference(text);
+        assert_eq!(count(&units), expected.len(), "{text:?}");
+        for n in 0..=expected.len() + 1 {
+            let end = expected.get(..n).and_then(<[_]>::last).map_or(0, |r| r.end);
+            let end = if n > expected.len() { units.len() } else { end };
+            assert_eq!(truncate(&units, n), end, "{text:?} n={n}");
+        }
+        true
+    }
+
+    /// Each width takes its own path (the Latin-1 fast path for bytes, the rules for the others),
+    /// and every one gives the reference's counts and ends.
+    #[test]
+    fn truncation_and_counting_at_every_width() {
+        let texts = [
+            "ab\r\ncd",
+            "é\r\nÿ\u{85}x",
+            "e\u{301}x\r\n각\u{1100}\u{1161}",
+            "👍🏽!",
+        ];
+        let mut checked = [0; 3];
+        for text in texts {
+            checked[0] += usize::from(truncates_and_counts::<u8>(text));
+            checked[1] += usize::from(truncates_and_counts::<u16>(text));
+            checked[2] += usize::from(truncates_and_counts::<u32>(text));
+        }
+        assert_eq!(checked, [2, 3, 4]);
+    }
+
+    /// Only a text of bytes is Latin-1, and then it is the text itself.
+    #[test]
+    fn only_byte_units_are_latin1() {
+        let bytes = b"a\r\n\xE9\xFF";
+        assert_eq!(u8::latin1(bytes), Some(&bytes[..]));
+        assert_eq!(u16::latin1(&[0x61, 0xE9]), None);
+        assert_eq!(u32::latin1(&[0x61, 0xE9]), None);
+    }
+
     #[test]
     fn crlf_pairs_are_found_where_they_start() {
         let found: Vec<usize> = crlf_pairs(b"\r\r\nab\r\n\n\r").collect();

@@ -49,3 +49,32 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The messages the Python bindings raise (as `ValueError`) for each kind.
+    #[test]
+    fn each_kind_has_its_message() {
+        let cases = [
+            (
+                ErrorKind::NoStops,
+                "a stop set needs at least one stop sequence",
+            ),
+            (
+                ErrorKind::EmptyStop { index: 2 },
+                "stop[2] is an empty string; stop sequences must be non-empty",
+            ),
+            (
+                ErrorKind::Build("too big".into()),
+                "cannot compile the stop sequences: too big",
+            ),
+        ];
+        for (kind, message) in cases {
+            let error = Error::new(kind.clone());
+            assert_eq!(error.kind(), &kind);
+            assert_eq!(error.to_string(), message);
+        }
+    }
+}

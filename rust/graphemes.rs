@@ -662,6 +662,69 @@ mod tests {
         assert!(parts.iter().all(|p| !p.is_empty()));
     }
 
+    /// The quick path's decoder reads every code point as `std` encodes it, whatever follows, and
+    /// nothing that is not UTF-8: overlong forms, surrogates, code points past U+10FFFF, cut or
+    /// broken sequences, stray continuation bytes.
+    #[test]
+    fn first_char_decodes_exactly_utf8() {
+        for c in (0..=0x0010_FFFF).filter_map(char::from_u32) {
+            let mut text = [0xBF; 5];
+            let len = c.encode_utf8(&mut text).len();
+            assert_eq!(
+                first_char(&text[..=len]),
+                Some((c, len)),
+                "{c:?} + continuation"
+            );
+            text[len] = b'x';
+            assert_eq!(first_char(&text[..=len]), Some((c, len)), "{c:?} + x");
+        }
+        let invalid: &[&[u8]] = &[
+            &[],
+            &[0x80],
+            &[0xBF, b'a'],
+            &[0xC0, 0x80],
+            &[0xC1, 0xBF],
+            &[0xC3],
+            &[0xC3, b'a'],
+            &[0xE0, 0x80, 0x80],
+            &[0xE0, 0x9F, 0xBF],
+            &[0xED, 0xA0, 0x80],
+            &[0xED, 0xBF, 0xBF],
+            &[0xE4, 0xB8],
+            &[0xE4, b'a', 0xAD],
+            &[0xE4, 0xB8, b'a'],
+            &[0xF0, 0x80, 0x80, 0x80],
+            &[0xF0, 0x8F, 0xBF, 0xBF],
+            &[0xF4, 0x90, 0x80, 0x80],
+            &[0xF5, 0x80, 0x80, 0x80],
+            &[0xF0, 0x9F, 0x91],
+            &[0xF0, 0x9F, b'a', 0x8D],
+            &[0xF0, 0x9F, 0x91, b'a'],
+            &[0xF8, 0x88, 0x80, 0x80, 0x80],
+            &[0xFF],
+        ];
+        for bytes in invalid {
+            assert_eq!(first_char(bytes), None, "{bytes:X?}");
+        }
+    }
+
+    /// An overlong form (here of `@`) is not UTF-8: each of its bytes is a grapheme of its own,
+    /// also where the quick path would otherwise decode it as the character.
+    #[test]
+    fn overlong_forms_are_invalid_bytes() {
+        for (overlong, after) in [
+            (&[0xC1, 0x80][..], b'a'),
+            (&[0xE0, 0x81, 0x80][..], b'a'),
+            (&[0xF0, 0x80, 0x81, 0x80][..], b'b'),
+        ] {
+            let mut text = overlong.to_vec();
+            text.push(after);
+            let parts = split(&text);
+            let bytes: Vec<&[u8]> = text.chunks(1).collect();
+            assert_eq!(parts, bytes, "{text:X?}");
+        }
+    }
+
     #[test]
     fn blocks_do_not_change_the_segmentation() {
         // Long graphemes and long texts cross many block edges.
@@ -675,6 +738,51 @@ mod tests {
         let reference: Vec<&[u8]> = text.graphemes(true).map(str::as_bytes).collect();
         assert_eq!(ours, reference);
         assert_eq!(count(text.as_bytes()), reference.len());
+    }
+
+    /// Long runs of graphemes only the full rules decide (conjuncts, spacing marks, jamo, a
+    /// Prepend) put block edges at every offset: inside a code point, inside a grapheme, on a
+    /// boundary; the segmentation stays `unicode-segmentation`'s.
+    #[test]
+    fn block_edges_inside_code_points_and_graphemes() {
+        let runs = [
+            "क्षि",
+            "a\u{903}",
+            "\u{1100}\u{1161}\u{11A8}",
+            "\u{600}b",
+            "क्ष्क",
+        ];
+        for prefix in 0..12 {
+            for run in runs {
+                let text = format!("{}{}", "x".repeat(prefix), run.repeat(300));
+                let ours: Vec<&[u8]> = split(text.as_bytes());
+                let reference: Vec<&[u8]> = text.graphemes(true).map(str::as_bytes).collect();
+                assert_eq!(ours, reference, "{prefix} + {run:?}");
+            }
+        }
+        // One grapheme longer than many blocks, at the start and after a few bytes.
+        let long = format!("a{}", "\u{903}".repeat(1000));
+        for prefix in ["", "x", "क्षि"] {
+            let text = format!("{prefix}{long}क्षि");
+            let ours: Vec<&[u8]> = split(text.as_bytes());
+            let reference: Vec<&[u8]> = text.graphemes(true).map(str::as_bytes).collect();
+            assert_eq!(ours, reference, "{prefix:?} + a long grapheme");
+        }
+        // Invalid bytes and surrogates end a run of valid text inside a block.
+        let mut text = "क्षि".repeat(100).into_bytes();
+        text.extend_from_slice(SURROGATE_D800);
+        text.extend_from_slice("\u{301}क्षि".repeat(100).as_bytes());
+        text.push(0xFF);
+        text.extend_from_slice("a\u{903}".repeat(200).as_bytes());
+        let parts = split(&text);
+        assert_eq!(parts.concat(), text);
+        assert_eq!(parts.len(), 100 + 1 + 1 + 100 + 1 + 200);
+        // A run of stray continuation bytes longer than a block: no code point to back up to.
+        let mut text = vec![0x80; 300];
+        text.extend_from_slice("क्षि".as_bytes());
+        let parts = split(&text);
+        assert_eq!(parts.len(), 301);
+        assert_eq!(parts[300], "क्षि".as_bytes());
     }
 
     #[test]
@@ -808,6 +916,80 @@ mod tests {
         }
     }
 
+    /// The quick path decides the graphemes its doc lists (ASCII and controls, Latin with
+    /// combining accents, CJK, emoji with skin tones or VS16, keycaps, tag sequences, ZWJ
+    /// sequences of pictographs, flags), with the length the full rules give, and leaves the
+    /// rest to them (`None`).
+    #[test]
+    fn quick_len_decides_the_common_graphemes() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("ab", Some("a")),
+            ("\r\n\u{301}", Some("\r\n")),
+            ("\r\u{301}", Some("\r")),
+            ("\t©", Some("\t")),
+            ("\x7f\u{301}", Some("\x7f")),
+            ("é", Some("é")),
+            ("é\n", Some("é")),
+            ("©\u{7f}", Some("©")),
+            ("é\u{301}\u{302}x", Some("é\u{301}\u{302}")),
+            ("e\u{301}中", Some("e\u{301}")),
+            ("中文", Some("中")),
+            ("中\u{1F1EB}", Some("中")),
+            ("각\u{1100}", None),
+            ("👍🏽!", Some("👍🏽")),
+            ("❤\u{FE0F}x", Some("❤\u{FE0F}")),
+            ("1\u{FE0F}\u{20E3}#", Some("1\u{FE0F}\u{20E3}")),
+            (
+                "🏴\u{E0067}\u{E0062}\u{E007F}",
+                Some("🏴\u{E0067}\u{E0062}\u{E007F}"),
+            ),
+            ("👨\u{200D}👩\u{200D}👧x", Some("👨\u{200D}👩\u{200D}👧")),
+            ("👨\u{1F3FD}\u{200D}👩é", Some("👨\u{1F3FD}\u{200D}👩")),
+            ("a\u{200D}", Some("a\u{200D}")),
+            ("é\u{200D}b", Some("é\u{200D}")),
+            ("é\u{200D}中", None),
+            ("👨\u{200D}©", None),
+            ("🇫🇷🇩🇪", Some("🇫🇷")),
+            ("🇫🇷\u{301}a", Some("🇫🇷\u{301}")),
+            ("🇫", None),
+            ("🇫a", None),
+            ("\u{85}\u{301}", None),
+            ("\u{85}中", Some("\u{85}")),
+            ("a\u{903}", None),
+            ("a\u{94D}", None),
+            ("क", None),
+            ("\u{301}", None),
+            ("\u{600}a", None),
+        ];
+        for &(text, expected) in cases {
+            let got = quick_len(text.as_bytes());
+            assert_eq!(got, expected.map(str::len), "{text:?}");
+            if let Some(g) = expected {
+                assert_eq!(text.graphemes(true).next(), Some(g), "{text:?}");
+            }
+        }
+    }
+
+    /// A block is marked mixed (looked up in the lists, slowly) exactly where a range of the
+    /// lists starts or ends inside it: every other block answers with one table load.
+    #[test]
+    fn blocks_are_mixed_only_where_a_range_is_cut() {
+        let lists = [QUICK, CONTROLS, MARKS, PICTOGRAPHS, REGIONAL_INDICATORS];
+        let mut mixed = 0;
+        for block in 0..TABLE_END >> BLOCK_BITS {
+            let first = block << BLOCK_BITS;
+            let last = first + (1 << BLOCK_BITS) - 1;
+            let cut = lists
+                .iter()
+                .flat_map(|l| l.iter())
+                .any(|&(lo, hi)| lo <= last && first <= hi && !(lo <= first && last <= hi));
+            let expected = if cut { F_MIXED } else { flags_of(first) };
+            assert_eq!(BLOCKS[block as usize], expected, "block {first:04X}");
+            mixed += usize::from(cut);
+        }
+        assert!(mixed < 100, "{mixed} mixed blocks");
+    }
+
     /// The quick path and the full rules agree on random text mixing both.
     #[test]
     fn quick_path_matches_the_full_rules() {
@@ -857,6 +1039,34 @@ mod tests {
             let ours: Vec<&[u8]> = split(text.as_bytes());
             let reference: Vec<&[u8]> = text.graphemes(true).map(str::as_bytes).collect();
             assert_eq!(ours, reference, "{text:?}");
+        }
+    }
+
+    /// The ASCII fast path answers where the graphemes and the byte after them are ASCII, and
+    /// only there.
+    #[test]
+    fn ascii_prefixes_take_the_fast_path() {
+        let cases: &[(&str, usize, Option<usize>)] = &[
+            ("", 0, Some(0)),
+            ("", 3, Some(0)),
+            ("ab\r\ncd", 3, Some(4)),
+            ("ab\r\ncd", 9, Some(6)),
+            ("ab\r\ncé", 3, Some(4)),
+            ("ab\r\nc\u{301}", 4, None),
+            ("abé", 1, Some(1)),
+            ("abé", 2, None),
+            ("éa", 0, None),
+        ];
+        for &(text, n, expected) in cases {
+            assert_eq!(
+                ascii_prefix_graphemes(text.as_bytes(), n),
+                expected,
+                "{text:?} n={n}"
+            );
+            assert_eq!(
+                truncate(text.as_bytes(), n),
+                text.graphemes(true).take(n).map(str::len).sum::<usize>()
+            );
         }
     }
 

@@ -177,8 +177,10 @@ impl Core {
 
         // 3. Has the stream ended, and where?
         let end = if let Some(m) = self.pending {
+            // Only exclude mode holds back what may start a stop: include mode may have emitted
+            // the first graphemes of this one before its last arrived.
             debug_assert!(
-                m.start >= self.emit,
+                self.options.mode == StopMode::Include || m.start >= self.emit,
                 "a stop was emitted before it was seen"
             );
             match self.options.mode {
@@ -727,6 +729,21 @@ mod tests {
         assert_eq!(StopMode::default(), StopMode::Include);
     }
 
+    /// In include mode the first graphemes of a stop may be emitted before its last arrives.
+    #[test]
+    fn include_mode_emits_a_stop_before_it_is_complete() {
+        let o = opts(&["STOP"], StopMode::Include, None, 0);
+        let (chunks, f) = feed_all(&["xxST", "OP tail"], &o);
+        assert_eq!(chunks, ["xxS", "TOP"]);
+        assert_eq!(f.stop, Some(0));
+    }
+
+    #[test]
+    fn finish_reasons_have_their_provider_names() {
+        assert_eq!(FinishReason::Stop.as_str(), "stop");
+        assert_eq!(FinishReason::Length.as_str(), "length");
+    }
+
     #[test]
     fn held_is_what_was_fed_and_not_emitted() {
         let mut s = Shaper::new(opts(&["STOP"], StopMode::Exclude, None, 0));
@@ -785,6 +802,69 @@ mod tests {
             let (chunks, streamed) = feed_all(&[text], &o);
             assert_eq!((&text[..len], finish), (chunks.concat().as_str(), streamed));
         }
+    }
+
+    /// However long the stream, the buffer holds about `COMPACT_AT` bytes at most: compaction
+    /// drops what was emitted (and scanned), and the end of the stream frees it all.
+    #[test]
+    fn compaction_keeps_the_buffer_bounded() {
+        let text = "héllo wörld, 👍🏽 ".repeat(2000);
+        for stops in [&[][..], &["zzz", "wörld, 👍🏽 hé!"][..]] {
+            let mut s = Shaper::new(opts(stops, StopMode::Exclude, None, 3));
+            let mut out = Vec::new();
+            let mut most = 0;
+            let mut fed = 0;
+            for piece in text.split_inclusive(' ') {
+                s.feed(piece.as_bytes(), |c| out.push(c.to_vec()));
+                fed += piece.len();
+                most = most.max(s.buf.len());
+                if fed < COMPACT_AT {
+                    // Nothing is dropped before the buffer holds `COMPACT_AT` bytes.
+                    assert_eq!(s.buf.len(), fed, "{stops:?}");
+                }
+            }
+            s.finish(|c| out.push(c.to_vec()));
+            let (last, full) = out.split_last().unwrap();
+            assert!(full.iter().all(|c| count(c) == 3), "{stops:?}");
+            assert!(count(last) <= 3);
+            assert_eq!(out.concat(), text.as_bytes(), "{stops:?}");
+            assert!(most < 2 * COMPACT_AT + 100, "{stops:?}: {most} bytes held");
+            assert_eq!((s.buf.len(), s.core.bounds.len()), (0, 0), "{stops:?}");
+        }
+    }
+
+    /// Include mode emits the start of a stop before the stop is complete; compaction still
+    /// keeps it, so the stop is found once its end arrives.
+    #[test]
+    fn a_stop_split_across_a_compaction_is_found() {
+        let head = format!("{}ST", "x".repeat(5000));
+        let o = opts(&["STOP"], StopMode::Include, None, 0);
+        let mut s = Shaper::new(o.clone());
+        let mut out = Vec::new();
+        s.feed(head.as_bytes(), |c| out.extend_from_slice(c));
+        assert!(s.buf.len() < 10, "compacted to {} bytes", s.buf.len());
+        s.feed(b"OP tail", |c| out.extend_from_slice(c));
+        s.finish(|c| out.extend_from_slice(c));
+        assert_eq!(out, format!("{head}OP").as_bytes());
+        assert_eq!(s.finished().map(|f| f.stop), Some(Some(0)));
+    }
+
+    /// A stop pending across a compaction (include mode, waiting for its grapheme) still ends
+    /// the stream where it should.
+    #[test]
+    fn a_pending_stop_survives_a_compaction() {
+        let o = opts(&["é"], StopMode::Include, Some(9000), 0);
+        let mut s = Shaper::new(o.clone());
+        assert_eq!(s.options().max_graphemes, Some(9000));
+        assert_eq!(s.options().stops.as_ref().map(|s| s.len()), Some(1));
+        let mut out = Vec::new();
+        s.feed(format!("{}é", "x".repeat(5000)).as_bytes(), |c| {
+            out.extend_from_slice(c);
+        });
+        assert_eq!((s.pending_stop(), s.buf.len()), (Some(0), 2));
+        s.feed("\u{301}z".as_bytes(), |c| out.extend_from_slice(c));
+        assert!(s.is_done());
+        assert_eq!(out, format!("{}é\u{301}", "x".repeat(5000)).as_bytes());
     }
 
     #[test]

@@ -236,6 +236,13 @@ mod tests {
     }
 
     #[test]
+    fn a_set_knows_its_sequences() {
+        let set = StopSet::new(["ab", "\n\n\n", "c"]).unwrap();
+        assert_eq!((set.len(), set.is_empty(), set.max_len()), (3, false, 3));
+        assert_eq!(set.pattern(1), b"\n\n\n");
+    }
+
+    #[test]
     fn bad_sets_are_errors() {
         assert_eq!(
             StopSet::new(["a", ""]).unwrap_err().kind(),
