@@ -1453,3 +1453,55 @@ async def test_an_abandoned_atransform_closes_the_upstream_before_its_run_ends()
     assert await anext(shaped) == "a"
     await shaped.aclose()
     assert seen == [["ab", "closed"]]
+
+
+class BothWays(Iterator[str], AsyncIterator[str]):
+    """An upstream with both sides, whose async side suspends (as a network stream's would)."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = iter(pieces)
+        self.calls: list[str] = []
+
+    def __next__(self) -> str:
+        self.calls.append("next")
+        return next(self.pieces)
+
+    async def __anext__(self) -> str:
+        self.calls.append("anext")
+        await asyncio.sleep(0)
+        try:
+            return next(self.pieces)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    def close(self) -> None:
+        self.calls.append("close")
+
+    async def aclose(self) -> None:
+        self.calls.append("aclose")
+
+
+def test_the_sync_paths_read_and_close_an_upstream_through_its_sync_side() -> None:
+    # A sync call never awaits: an upstream that also reads asynchronously is read with next().
+    upstream = BothWays(["a STOP b", "c"])
+    assert list(shape_stream(upstream, stop="STOP")) == ["a STOP"]
+    assert upstream.calls == ["next", "close"]
+    upstream = BothWays(["ab", "cd"])
+    assert list(ShapeStream().transform(upstream)) == ["a", "bc", "d"]
+    assert set(upstream.calls) == {"next", "close"}
+    upstream = BothWays(["a STOP b", "c"])
+    assert list(ShapeStream(stop="STOP").transform(upstream)) == ["a STOP"]
+    assert "anext" not in upstream.calls
+    assert upstream.calls.count("close") == 1
+    assert "aclose" not in upstream.calls
+
+
+async def test_the_async_paths_read_and_close_an_upstream_through_its_async_side() -> None:
+    upstream = BothWays(["a STOP b", "c"])
+    assert [c async for c in ashape_stream(upstream, stop="STOP")] == ["a STOP"]
+    assert upstream.calls[0] == "anext"
+    assert set(upstream.calls) == {"anext", "aclose"}
+    upstream = BothWays(["a STOP b", "c"])
+    assert [c async for c in ShapeStream(stop="STOP").atransform(upstream)] == ["a STOP"]
+    assert "next" not in upstream.calls
+    assert upstream.calls.count("aclose") == 1

@@ -531,11 +531,14 @@ class _Upstream(Iterator[Any], AsyncIterator[Any]):
 
     LangChain tees a runnable's input to trace it and drains the tracing copy after the
     transform ends; reading as exhausted once closed stops that drain at what was read. A sync
-    source reads both ways, so the one async shaping loop serves the sync paths too.
+    source reads both ways, so the one async shaping loop serves the sync paths too. With
+    ``sync=True`` (the sync paths) the source is read and closed through its sync side even when
+    it also has an async one: a sync call never awaits its upstream.
     """
 
-    def __init__(self, source: AsyncIterator[Any] | Iterator[Any]) -> None:
+    def __init__(self, source: AsyncIterator[Any] | Iterator[Any], *, sync: bool = False) -> None:
         self._source: AsyncIterator[Any] | Iterator[Any] | None = source
+        self._reads_async = not sync and isinstance(source, AsyncIterator)
 
     def __next__(self) -> Any:
         if self._source is None:
@@ -546,16 +549,16 @@ class _Upstream(Iterator[Any], AsyncIterator[Any]):
         source = self._source
         if source is None:
             raise StopAsyncIteration
-        if isinstance(source, AsyncIterator):
-            return await source.__anext__()
+        if self._reads_async:
+            return await cast("AsyncIterator[Any]", source).__anext__()
         try:
-            return next(source)
+            return next(cast("Iterator[Any]", source))
         except StopIteration:
             raise StopAsyncIteration from None
 
     async def aclose(self) -> None:
         source, self._source = self._source, None
-        if isinstance(source, AsyncIterator):
+        if self._reads_async:
             await _aclose(source)
         else:
             _close(source)
@@ -613,7 +616,7 @@ def shape_stream(
             assert shaped == ["Hi ", "\U0001f44b\U0001f3fd! "]
     """
     shaping = _Shaping(_checked_stops(stop), stop_mode, max_graphemes, chunk_size)
-    upstream = _Upstream(iter(chunks))
+    upstream = _Upstream(iter(chunks), sync=True)
     return _run_sync(_shaped(shaping, upstream, upstream, quiet=False))
 
 
@@ -770,7 +773,9 @@ class ShapeStream(RunnableSerializable[ShapeChunk, ShapeChunk]):
         Yields:
             The shaped chunks.
         """
-        upstream = _Upstream(input)
+        # The input is the caller's, and may also read asynchronously; LangChain's copy of it
+        # (``chunks``) and ``run`` are its own sync generators.
+        upstream = _Upstream(input, sync=True)
         shape = self._shape(upstream, quiet=False)
         run = self._transform_stream_with_config(
             upstream, lambda chunks: _run_sync(shape(_Upstream(chunks))), config
